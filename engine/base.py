@@ -1,0 +1,120 @@
+"""The engine seam: the one interface every layer above talks to. Nothing above imports a driver."""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from graph_model.ddl import Statement
+
+Row = dict[str, Any]
+
+
+@dataclass
+class WriteSummary:
+    """What a write changed, added up over batches."""
+
+    nodes_created: int = 0
+    nodes_deleted: int = 0
+    relationships_created: int = 0
+    relationships_deleted: int = 0
+    properties_set: int = 0
+    rows: int = 0
+
+    def add(self, other: WriteSummary) -> WriteSummary:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
+
+@dataclass
+class Health:
+    engine: str
+    url: str
+    ok: bool
+    version: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+class Engine(ABC):
+    """A graph store that speaks Cypher.
+
+    Every value travels as a ``$parameter``; query text comes from ``queries/`` or the schema.
+    """
+
+    name: str
+    url: str  # for display: never carries a password
+
+    @abstractmethod
+    def read(self, query: str, params: dict[str, Any] | None = None, timeout_s: float | None = None) -> list[Row]:
+        """Run a read-only query (routed to a reader on a cluster) and return its rows as dicts."""
+
+    @abstractmethod
+    def write(self, query: str, params: dict[str, Any] | None = None) -> tuple[list[Row], WriteSummary]:
+        """Run one write query atomically."""
+
+    def write_batches(
+        self,
+        query: str,
+        rows: Iterable[Row],
+        batch_size: int = 5000,
+        extra: dict[str, Any] | None = None,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> WriteSummary:
+        """Send ``rows`` through a query that starts with ``UNWIND $rows AS row``.
+
+        Each batch is one atomic query: a batch is written whole or not at all.
+        """
+        total = WriteSummary()
+        for chunk in batched(rows, batch_size):
+            _, summary = self.write(query, {**(extra or {}), "rows": chunk})
+            summary.rows = len(chunk)
+            total.add(summary)
+            if on_batch:
+                on_batch(len(chunk))
+        return total
+
+    @abstractmethod
+    def apply_schema(self) -> list[Statement]:
+        """Create the schema's indexes and constraints; idempotent. Returns what was created."""
+
+    @abstractmethod
+    def health(self) -> Health:
+        """Answer whether the store is reachable, with its version."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Delete every node and relationship of this graph (tests and ``jejak init --reset``)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections (and stop an embedded server no one else uses)."""
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def wait_until(predicate: Callable[[], bool], timeout_s: float, interval_s: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval_s)
+    return predicate()
+
+
+def first_value(rows: Sequence[Row], default: Any = None) -> Any:
+    return next(iter(rows[0].values())) if rows else default

@@ -1,0 +1,176 @@
+"""FalkorDB engine: the embedded server (default) or a ``falkordb://host:port`` server, same code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from falkordb import Edge, FalkorDB, Node, Path
+
+from engine.base import Engine, Health, Row, WriteSummary
+from engine.embedded import ServerFiles, stop_server
+from graph_model.ddl import Statement, falkordb_ddl
+from jejak.errors import EngineUnavailable, QueryError
+
+
+def _plain(value: Any) -> Any:
+    """Engine objects to plain Python, so nothing above the seam sees driver types."""
+    if isinstance(value, Node):
+        return {**value.properties, "_labels": list(value.labels or [])}
+    if isinstance(value, Edge):
+        return {**value.properties, "_type": value.relation}
+    if isinstance(value, Path):
+        return {"nodes": [_plain(n) for n in value.nodes()], "relationships": [_plain(e) for e in value.edges()]}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+class FalkorEngine(Engine):
+    name = "falkordb"
+
+    def __init__(
+        self,
+        graph_name: str,
+        *,
+        files: ServerFiles | None = None,
+        host: str = "127.0.0.1",
+        port: int = 6379,
+        password: str | None = None,
+        timeout_s: float = 60.0,
+    ) -> None:
+        self.files = files
+        self.graph_name = graph_name
+        self.timeout_s = timeout_s
+        if files is not None:
+            self.name = "falkordb-embedded"
+            self.url = f"embedded:{files.data_dir}"
+            self._db = FalkorDB(unix_socket_path=str(files.socket), socket_timeout=None)
+        else:
+            self.url = f"falkordb://{host}:{port}"
+            self._db = FalkorDB(host=host, port=port, password=password, socket_connect_timeout=5)
+        self._graph = self._db.select_graph(graph_name)
+        self._connection = self._db.connection
+        try:
+            self._connection.ping()
+        except redis.AuthenticationError:
+            raise EngineUnavailable(f"FalkorDB at {self.url} refused the password") from None
+        except (redis.ConnectionError, OSError) as exc:
+            raise EngineUnavailable(f"cannot reach FalkorDB at {self.url}: {exc}") from None
+
+    # -- queries ---------------------------------------------------------------------------------
+    def _run(self, query: str, params: dict[str, Any] | None, read_only: bool, timeout_s: float | None) -> Any:
+        timeout_ms = int((timeout_s or self.timeout_s) * 1000)
+        try:
+            if read_only:
+                return self._graph.ro_query(query, params, timeout=timeout_ms)
+            return self._graph.query(query, params, timeout=timeout_ms)
+        except redis.ResponseError as exc:
+            raise QueryError(f"FalkorDB rejected the query: {exc}") from None
+        except (redis.ConnectionError, OSError) as exc:
+            raise EngineUnavailable(f"lost FalkorDB at {self.url}: {exc}") from None
+
+    @staticmethod
+    def _rows(result: Any) -> list[Row]:
+        names = [h[1] for h in result.header]
+        return [dict(zip(names, (_plain(v) for v in rec))) for rec in result.result_set]
+
+    def read(self, query: str, params: dict[str, Any] | None = None, timeout_s: float | None = None) -> list[Row]:
+        return self._rows(self._run(query, params, True, timeout_s))
+
+    def write(self, query: str, params: dict[str, Any] | None = None) -> tuple[list[Row], WriteSummary]:
+        result = self._run(query, params, False, None)
+        summary = WriteSummary(
+            nodes_created=result.nodes_created,
+            nodes_deleted=result.nodes_deleted,
+            relationships_created=result.relationships_created,
+            relationships_deleted=result.relationships_deleted,
+            properties_set=result.properties_set,
+        )
+        return self._rows(result), summary
+
+    # -- schema ----------------------------------------------------------------------------------
+    def _existing_indexes(self) -> set[tuple[str, str, str]]:
+        try:
+            rows = self.read("CALL db.indexes() YIELD label, properties, types RETURN label, properties, types")
+        except QueryError:
+            return set()  # a graph that does not exist yet has no indexes
+        out = set()
+        for row in rows:
+            types = row["types"] or {}
+            for prop in row["properties"]:
+                for kind in types.get(prop, []):
+                    out.add((row["label"], prop, {"RANGE": "range_index", "FULLTEXT": "fulltext_index"}.get(kind, kind)))
+        return out
+
+    def _existing_constraints(self) -> set[tuple[str, str]]:
+        try:
+            rows = self.read("CALL db.constraints() YIELD type, label, properties RETURN type, label, properties")
+        except QueryError:
+            return set()
+        return {(r["label"], ",".join(r["properties"])) for r in rows if r["type"] == "UNIQUE"}
+
+    def apply_schema(self) -> list[Statement]:
+        indexes = self._existing_indexes()
+        constraints = self._existing_constraints()
+        applied = []
+        for st in falkordb_ddl():
+            if st.kind == "unique":
+                if (st.label, ",".join(st.properties)) in constraints:
+                    continue
+                try:
+                    self._connection.execute_command("GRAPH.CONSTRAINT", "CREATE", self.graph_name, *st.text.split())
+                except redis.ResponseError as exc:
+                    if "already exists" not in str(exc).lower():
+                        raise QueryError(f"FalkorDB rejected constraint on {st.label}: {exc}") from None
+            else:
+                if all((st.label, p, st.kind) in indexes for p in st.properties):
+                    continue
+                self.write(st.text)
+            applied.append(st)
+        return applied
+
+    # -- admin -----------------------------------------------------------------------------------
+    def health(self) -> Health:
+        try:
+            info = self._connection.info("server")
+            memory = self._connection.info("memory")
+            modules = self._connection.execute_command("MODULE", "LIST")
+        except (redis.ConnectionError, OSError) as exc:
+            return Health(self.name, self.url, ok=False, detail={"error": str(exc)})
+        version = ""
+        for mod in modules:
+            fields = dict(zip(mod[::2], mod[1::2])) if isinstance(mod, list) else mod
+            if fields.get("name") == "graph":
+                version = str(fields.get("ver"))
+        return Health(
+            self.name,
+            self.url,
+            ok=True,
+            version=f"FalkorDB module {version}, server {info.get('redis_version')}",
+            detail={"used_memory": memory.get("used_memory"), "rss": memory.get("used_memory_rss")},
+        )
+
+    def clear(self) -> None:
+        try:
+            self._graph.delete()
+        except redis.ResponseError:
+            pass  # nothing to delete yet
+
+    def close(self) -> None:
+        try:
+            last = self.files is not None and _client_count(self._connection) <= 1
+            self._db.close()
+        except (redis.ConnectionError, OSError):
+            return
+        if last and self.files is not None:
+            stop_server(self.files)
+
+
+def _client_count(conn: Any) -> int:
+    try:
+        return len(conn.client_list())
+    except (redis.ConnectionError, OSError):
+        return 0

@@ -1,0 +1,1 @@
+"""Named, parameterised Cypher queries for investigators, the API and reports."""

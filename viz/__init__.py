@@ -1,0 +1,1 @@
+"""Visual outputs: interactive graph pages and report plots."""
