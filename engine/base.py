@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+from engine.cypher import Cypher
 from graph_model.ddl import Statement
 
 Row = dict[str, Any]
@@ -53,19 +54,23 @@ class Engine(ABC):
     """
 
     name: str
+    dialect: str  # "falkordb" or "neo4j": picks a Cypher's per-engine text
     url: str  # for display: never carries a password
 
+    def text(self, query: str | Cypher) -> str:
+        return query.for_dialect(self.dialect) if isinstance(query, Cypher) else query
+
     @abstractmethod
-    def read(self, query: str, params: dict[str, Any] | None = None, timeout_s: float | None = None) -> list[Row]:
+    def read(self, query: str | Cypher, params: dict[str, Any] | None = None, timeout_s: float | None = None) -> list[Row]:
         """Run a read-only query (routed to a reader on a cluster) and return its rows as dicts."""
 
     @abstractmethod
-    def write(self, query: str, params: dict[str, Any] | None = None) -> tuple[list[Row], WriteSummary]:
+    def write(self, query: str | Cypher, params: dict[str, Any] | None = None) -> tuple[list[Row], WriteSummary]:
         """Run one write query atomically."""
 
     def write_batches(
         self,
-        query: str,
+        query: str | Cypher,
         rows: Iterable[Row],
         batch_size: int = 5000,
         extra: dict[str, Any] | None = None,

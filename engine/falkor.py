@@ -7,6 +7,7 @@ from typing import Any
 import redis
 from falkordb import Edge, FalkorDB, Node, Path
 
+from engine.cypher import Cypher
 from engine.base import Engine, Health, Row, WriteSummary
 from engine.embedded import ServerFiles, stop_server
 from graph_model.ddl import Statement, falkordb_ddl
@@ -30,6 +31,7 @@ def _plain(value: Any) -> Any:
 
 class FalkorEngine(Engine):
     name = "falkordb"
+    dialect = "falkordb"
 
     def __init__(
         self,
@@ -61,8 +63,9 @@ class FalkorEngine(Engine):
             raise EngineUnavailable(f"cannot reach FalkorDB at {self.url}: {exc}") from None
 
     # -- queries ---------------------------------------------------------------------------------
-    def _run(self, query: str, params: dict[str, Any] | None, read_only: bool, timeout_s: float | None) -> Any:
+    def _run(self, query: str | Cypher, params: dict[str, Any] | None, read_only: bool, timeout_s: float | None) -> Any:
         timeout_ms = int((timeout_s or self.timeout_s) * 1000)
+        query = self.text(query)
         try:
             if read_only:
                 return self._graph.ro_query(query, params, timeout=timeout_ms)
@@ -77,17 +80,17 @@ class FalkorEngine(Engine):
         names = [h[1] for h in result.header]
         return [dict(zip(names, (_plain(v) for v in rec))) for rec in result.result_set]
 
-    def read(self, query: str, params: dict[str, Any] | None = None, timeout_s: float | None = None) -> list[Row]:
+    def read(self, query: str | Cypher, params: dict[str, Any] | None = None, timeout_s: float | None = None) -> list[Row]:
         return self._rows(self._run(query, params, True, timeout_s))
 
-    def write(self, query: str, params: dict[str, Any] | None = None) -> tuple[list[Row], WriteSummary]:
+    def write(self, query: str | Cypher, params: dict[str, Any] | None = None) -> tuple[list[Row], WriteSummary]:
         result = self._run(query, params, False, None)
         summary = WriteSummary(
-            nodes_created=result.nodes_created,
-            nodes_deleted=result.nodes_deleted,
-            relationships_created=result.relationships_created,
-            relationships_deleted=result.relationships_deleted,
-            properties_set=result.properties_set,
+            nodes_created=int(result.nodes_created),
+            nodes_deleted=int(result.nodes_deleted),
+            relationships_created=int(result.relationships_created),
+            relationships_deleted=int(result.relationships_deleted),
+            properties_set=int(result.properties_set),
         )
         return self._rows(result), summary
 

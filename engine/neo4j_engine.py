@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.cypher import Cypher
 from engine.base import Engine, Health, Row, WriteSummary
 from graph_model.ddl import Statement, neo4j_ddl
 from jejak.errors import EngineUnavailable, QueryError
@@ -11,6 +12,7 @@ from jejak.errors import EngineUnavailable, QueryError
 
 class Neo4jEngine(Engine):
     name = "neo4j"
+    dialect = "neo4j"
 
     def __init__(self, uri: str, user: str, password: str, database: str | None, display_url: str) -> None:
         import neo4j  # only this engine needs the driver
@@ -30,8 +32,9 @@ class Neo4jEngine(Engine):
         except nx.ConfigurationError as exc:
             raise EngineUnavailable(f"bad Neo4j URL {display_url}: {exc}") from None
 
-    def _execute(self, query: str, params: dict[str, Any] | None, read: bool, timeout_s: float | None = None) -> Any:
+    def _execute(self, query: str | Cypher, params: dict[str, Any] | None, read: bool, timeout_s: float | None = None) -> Any:
         nx = self._nx
+        query = self.text(query)
         routing = self._neo4j.RoutingControl.READ if read else self._neo4j.RoutingControl.WRITE
         try:
             # execute_query runs in a managed transaction: transient errors and leader switches
@@ -69,11 +72,11 @@ class Neo4jEngine(Engine):
     def _rows(self, records: Any) -> list[Row]:
         return [{k: self._plain(v) for k, v in rec.items()} for rec in records]
 
-    def read(self, query: str, params: dict[str, Any] | None = None, timeout_s: float | None = None) -> list[Row]:
+    def read(self, query: str | Cypher, params: dict[str, Any] | None = None, timeout_s: float | None = None) -> list[Row]:
         records, _, _ = self._execute(query, params, True, timeout_s)
         return self._rows(records)
 
-    def write(self, query: str, params: dict[str, Any] | None = None) -> tuple[list[Row], WriteSummary]:
+    def write(self, query: str | Cypher, params: dict[str, Any] | None = None) -> tuple[list[Row], WriteSummary]:
         records, summary, _ = self._execute(query, params, False)
         c = summary.counters
         return self._rows(records), WriteSummary(
