@@ -15,7 +15,12 @@ class Neo4jEngine(Engine):
     dialect = "neo4j"
 
     def __init__(self, uri: str, user: str, password: str, database: str | None, display_url: str) -> None:
+        import logging
+
         import neo4j  # only this engine needs the driver
+
+        # The driver logs connection failures itself; we raise one clear error instead.
+        logging.getLogger("neo4j").setLevel(logging.CRITICAL)
         from neo4j import exceptions as nx
 
         self._neo4j = neo4j

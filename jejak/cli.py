@@ -1,0 +1,196 @@
+"""The ``jejak`` command: a thin layer over the same functions the API calls."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from jejak.errors import JejakError
+
+app = typer.Typer(
+    name="jejak",
+    help="Jejak: trace Indonesian migrant workers' placement chains across agencies.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+report_app = typer.Typer(help="Write reports (HTML + CSV + JSON).", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+console = Console()
+_state = {"debug": False}
+
+
+@app.callback()
+def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False) -> None:
+    _state["debug"] = debug
+
+
+def _open_engine():  # type: ignore[no-untyped-def]
+    import engine
+
+    return engine.connect()
+
+
+def _pending(command: str, issue: int) -> NoReturn:
+    raise JejakError(f"`jejak {command}` is not built yet (issue #{issue})")
+
+
+# -- spine --------------------------------------------------------------------------------------
+@app.command()
+def init(reset: Annotated[bool, typer.Option(help="Delete every node first.")] = False) -> None:
+    """Apply the schema (indexes, uniqueness and full-text indexes); idempotent."""
+    with _open_engine() as eng:
+        if reset:
+            eng.clear()
+        applied = eng.apply_schema()
+        console.print(f"schema applied on {eng.name} ({eng.url}): {len(applied)} new index/constraint statements")
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Engine, URL, health and counts per label and relationship type."""
+    from queries.status import graph_counts
+
+    with _open_engine() as eng:
+        health = eng.health()
+        labels, rels = graph_counts(eng)
+    if as_json:
+        import json
+
+        print(json.dumps({"engine": health.engine, "url": health.url, "ok": health.ok, "version": health.version,
+                          "labels": labels, "relationships": rels}, indent=2))
+        return
+    console.print(f"engine  {health.engine}\nurl     {health.url}\nversion {health.version}\n"
+                  f"health  {'ok' if health.ok else 'DOWN'}")
+    table = Table("label", "nodes", "relationship", "count", title="graph contents")
+    for i in range(max(len(labels), len(rels), 1)):
+        lab = list(labels.items())[i] if i < len(labels) else ("", "")
+        rel = list(rels.items())[i] if i < len(rels) else ("", "")
+        table.add_row(lab[0], f"{lab[1]:,}" if lab[1] != "" else "", rel[0], f"{rel[1]:,}" if rel[1] != "" else "")
+    console.print(table)
+
+
+@app.command()
+def schema(
+    readme: Annotated[Path | None, typer.Option(help="Rewrite the schema table in this README.")] = None,
+    ddl: Annotated[str | None, typer.Option(help="Print the DDL for an engine: neo4j or falkordb.")] = None,
+) -> None:
+    """Print the schema table (or DDL), or refresh the README's copy of it."""
+    from graph_model import ddl as ddl_mod
+    from graph_model.docs import schema_markdown, update_readme
+
+    if readme:
+        changed = update_readme(readme)
+        console.print(f"{readme}: {'updated' if changed else 'already up to date'}")
+    elif ddl:
+        statements = {"neo4j": ddl_mod.neo4j_ddl, "falkordb": ddl_mod.falkordb_ddl}.get(ddl)
+        if statements is None:
+            raise JejakError(f"unknown engine {ddl!r}: use neo4j or falkordb")
+        for st in statements():
+            print(st.text + (";" if ddl == "neo4j" else ""))
+    else:
+        print(schema_markdown())
+
+
+# -- entry points the later issues fill ----------------------------------------------------------
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Directory to write the files into.")],
+    workers: Annotated[int, typer.Option(min=1, help="Number of distinct workers.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 1,
+    mess: Annotated[float, typer.Option(min=0.0, max=1.0, help="How messy the sources are.")] = 0.3,
+) -> None:
+    """Write a synthetic dataset in the agencies' formats, plus ground_truth/."""
+    _pending("generate", 3)
+
+
+@app.command()
+def load(
+    directory: Annotated[Path, typer.Argument(help="Directory with the agencies' files.")],
+    source: Annotated[str | None, typer.Option(help="Declare the source of every file instead of recognising it.")] = None,
+) -> None:
+    """Load every recognised file in DIRECTORY (registries first)."""
+    _pending("load", 3)
+
+
+@app.command()
+def chain(
+    worker_ref: Annotated[str, typer.Argument(help="Jejak id, NIK, passport number or source record id.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """A worker's full chain: origin, sponsor, training, agency, partner, employer, country."""
+    _pending("chain", 5)
+
+
+@app.command()
+def flags(
+    rule: Annotated[str | None, typer.Option(help="Only this rule id (R1-R11, H1-H4).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+) -> None:
+    """Red flags per rule of RULES.md, with their evidence."""
+    _pending("flags", 5)
+
+
+@report_app.command("reconciliation")
+def report_reconciliation(out: Annotated[Path, typer.Option()]) -> None:
+    """Records vs distinct people per source, register overlap, conflicts."""
+    _pending("report reconciliation", 4)
+
+
+@report_app.command("communities")
+def report_communities(out: Annotated[Path, typer.Option()], seed: int = 1) -> None:
+    """Suspicious placement clusters: ranked communities with explanations."""
+    _pending("report communities", 6)
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the HTTP API."""
+    _pending("serve", 5)
+
+
+@app.command()
+def viz(entity: Annotated[str, typer.Argument()], out: Annotated[Path, typer.Option()] = Path("graph.html")) -> None:
+    """Write an interactive, offline HTML picture of an entity's network."""
+    _pending("viz", 5)
+
+
+@app.command()
+def demo(
+    workers: Annotated[int, typer.Option(help="Workers in the demo dataset.")] = 20_000,
+    out: Annotated[Path, typer.Option(help="Where the demo files go.")] = Path("demo-data"),
+) -> None:
+    """The main job on the embedded engine: schema, demo data, load, status."""
+    init(reset=False)
+    status(as_json=False)
+
+
+def main() -> None:
+    """Entry point: user errors are one line and an exit code; tracebacks only with --debug."""
+    debug = "--debug" in sys.argv[1:]
+    try:
+        app(standalone_mode=False)
+    except JejakError as exc:
+        if debug:
+            raise
+        _fail(str(exc), exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        _fail("aborted", 130)
+    except Exception as exc:  # the last line of defence: one line, no traceback
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # click's usage errors
+            _fail(exc.format_message(), exc.exit_code or 2)
+        if debug:
+            raise
+        _fail(f"{type(exc).__name__}: {exc} (run with --debug for details)", 1)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    # Plain print, not rich: a one-line message must stay one line whatever the terminal width.
+    print(f"jejak: error: {' '.join(message.split())}", file=sys.stderr)
+    sys.exit(code)
