@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from engine.cypher import Cypher
 from engine.base import Engine, Health, Row, WriteSummary
+from engine.cypher import Cypher
 from graph_model.ddl import Statement, neo4j_ddl
 from jejak.errors import EngineUnavailable, QueryError
+
+# Cypher this engine sends on its own. Neo4j only, so kept out of the portable registry; the Neo4j
+# lint test checks every entry of QUERIES (add any new literal query here).
+HEALTH = Cypher("engine.neo4j.health", "CALL dbms.components() YIELD name, versions RETURN name, versions")
+# Deleting in batches of 10,000 keeps a large graph's delete within the transaction memory limit.
+CLEAR = Cypher("engine.neo4j.clear", "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+QUERIES = {q.name: q for q in (HEALTH, CLEAR)}
 
 
 class Neo4jEngine(Engine):
@@ -37,11 +46,21 @@ class Neo4jEngine(Engine):
         except nx.ConfigurationError as exc:
             raise EngineUnavailable(f"bad Neo4j URL {display_url}: {exc}") from None
 
-    def _execute(self, query: str | Cypher, params: dict[str, Any] | None, read: bool, timeout_s: float | None = None) -> Any:
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Driver exceptions to the domain errors every layer above understands."""
         nx = self._nx
+        try:
+            yield
+        except nx.ServiceUnavailable as exc:
+            raise EngineUnavailable(f"lost Neo4j at {self.url}: {exc}") from None
+        except nx.Neo4jError as exc:
+            raise QueryError(f"Neo4j rejected the query: {exc.message}") from None
+
+    def _execute(self, query: str | Cypher, params: dict[str, Any] | None, read: bool, timeout_s: float | None = None) -> Any:
         query = self.text(query)
         routing = self._neo4j.RoutingControl.READ if read else self._neo4j.RoutingControl.WRITE
-        try:
+        with self._errors():
             # execute_query runs in a managed transaction: transient errors and leader switches
             # in a cluster are retried by the driver.
             return self._driver.execute_query(
@@ -50,10 +69,6 @@ class Neo4jEngine(Engine):
                 routing_=routing,
                 database_=self.database,
             )
-        except nx.ServiceUnavailable as exc:
-            raise EngineUnavailable(f"lost Neo4j at {self.url}: {exc}") from None
-        except nx.Neo4jError as exc:
-            raise QueryError(f"Neo4j rejected the query: {exc.message}") from None
 
     @staticmethod
     def _plain(value: Any) -> Any:
@@ -100,14 +115,17 @@ class Neo4jEngine(Engine):
 
     def health(self) -> Health:
         try:
-            rows = self.read("CALL dbms.components() YIELD name, versions RETURN name, versions")
+            rows = self.read(HEALTH)
         except (EngineUnavailable, QueryError) as exc:
             return Health(self.name, self.url, ok=False, detail={"error": str(exc)})
         version = ", ".join(f"{r['name']} {r['versions'][0]}" for r in rows)
         return Health(self.name, self.url, ok=True, version=version)
 
     def clear(self) -> None:
-        self.write("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+        # CALL { } IN TRANSACTIONS commits its own inner transactions, so Neo4j accepts it only in
+        # an implicit (auto-commit) transaction: session.run, not execute_query's managed one.
+        with self._errors(), self._driver.session(database=self.database) as session:
+            session.run(self.text(CLEAR)).consume()
 
     def close(self) -> None:
         self._driver.close()
