@@ -100,11 +100,18 @@ def _read_pid(files: ServerFiles) -> int | None:
 
 
 def _is_our_server(pid: int, files: ServerFiles) -> bool:
-    """A live redis-server started with this data directory's config (not a reused pid)."""
+    """A live redis-server serving this data directory's socket (not a reused pid).
+
+    Redis rewrites its process title to ``redis-server unixsocket:<path>``, so we look for our
+    socket (or, early in start-up, our config file) on its command line.
+    """
     try:
         proc = psutil.Process(pid)
-        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE and any(
-            str(files.config) in part for part in proc.cmdline()
+        cmdline = " ".join(proc.cmdline())
+        return (
+            proc.is_running()
+            and proc.status() != psutil.STATUS_ZOMBIE
+            and (str(files.socket) in cmdline or str(files.config) in cmdline)
         )
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return False
@@ -198,19 +205,22 @@ def _last_log_line(files: ServerFiles) -> str:
     return lines[-1].split(" ", 4)[-1] if lines else ""
 
 
-def stop_server(files: ServerFiles, timeout_s: float = 30.0) -> None:
-    """Stop the server cleanly: it writes a snapshot and exits."""
+def stop_server(files: ServerFiles, timeout_s: float = 60.0) -> None:
+    """Stop the server cleanly: it fsyncs its log, writes a snapshot, removes its pid file, exits.
+
+    We wait for the pid file to go, not for the process: after "ready to exit" the module's
+    threads take seconds to wind down, and by then every byte is already on disk.
+    """
     pid = _read_pid(files)
     try:
-        conn = redis.Redis(unix_socket_path=str(files.socket), socket_timeout=timeout_s)
-        conn.shutdown(save=True)
+        # Send SHUTDOWN without waiting for a reply: none comes until the process has exited.
+        conn = redis.connection.UnixDomainSocketConnection(path=str(files.socket), socket_timeout=5)
+        conn.send_command("SHUTDOWN", "SAVE")
     except (redis.ConnectionError, OSError):
-        pass  # already gone, or going: shutdown closes the connection under us
-    except redis.ResponseError:
         if pid and _is_our_server(pid, files):
-            os.kill(pid, signal.SIGTERM)
-    if pid:
-        wait_until(lambda: not psutil.pid_exists(pid) or not _is_our_server(pid, files), timeout_s)
+            os.kill(pid, signal.SIGTERM)  # redis saves and exits on SIGTERM too
+    if not wait_until(lambda: not files.pidfile.exists(), timeout_s) and pid and _is_our_server(pid, files):
+        os.kill(pid, signal.SIGTERM)
 
 
 def server_pid(files: ServerFiles) -> int | None:

@@ -46,16 +46,16 @@ class FalkorEngine(Engine):
         self.files = files
         self.graph_name = graph_name
         self.timeout_s = timeout_s
+        self.url = f"embedded:{files.data_dir}" if files is not None else f"falkordb://{host}:{port}"
         if files is not None:
             self.name = "falkordb-embedded"
-            self.url = f"embedded:{files.data_dir}"
-            self._db = FalkorDB(unix_socket_path=str(files.socket), socket_timeout=None)
-        else:
-            self.url = f"falkordb://{host}:{port}"
-            self._db = FalkorDB(host=host, port=port, password=password, socket_connect_timeout=5)
-        self._graph = self._db.select_graph(graph_name)
-        self._connection = self._db.connection
         try:
+            if files is not None:
+                self._db = FalkorDB(unix_socket_path=str(files.socket), socket_timeout=None)
+            else:
+                self._db = FalkorDB(host=host, port=port, password=password, socket_connect_timeout=5)
+            self._graph = self._db.select_graph(graph_name)
+            self._connection = self._db.connection
             self._connection.ping()
         except redis.AuthenticationError:
             raise EngineUnavailable(f"FalkorDB at {self.url} refused the password") from None

@@ -1,0 +1,75 @@
+"""The CLI as a user meets it: one-line errors with exit codes, status that shows the graph."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+
+
+def jejak(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-c", "from jejak.cli import main; main()", *args],
+        capture_output=True, text=True, env=full_env, cwd=cwd or ROOT, timeout=120, check=False,
+    )
+
+
+def test_init_then_status_shows_engine_and_counts(tmp_path: Path) -> None:
+    env = {"JEJAK_DATA_DIR": str(tmp_path / "data"), "JEJAK_GRAPH_URL": ""}
+    done = jejak("init", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "schema applied" in done.stdout
+    status = jejak("status", "--json", env=env)
+    assert status.returncode == 0, status.stderr
+    import json
+
+    info = json.loads(status.stdout)
+    assert info["engine"] == "falkordb-embedded" and info["ok"] is True
+    assert info["labels"] == {}  # an empty graph, but a working one
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "code", "needle"),
+    [
+        (["no-such-command"], {}, 2, "No such command"),
+        (["status"], {"JEJAK_GRAPH_URL": "mysql://x"}, 2, "unknown scheme"),
+        (["status"], {"JEJAK_GRAPH_URL": "falkordb://localhost:99999"}, 2, "port"),
+        (["status"], {"JEJAK_GRAPH_URL": "falkordb://127.0.0.1:1"}, 3, "cannot reach FalkorDB"),
+        (["status"], {"JEJAK_GRAPH_URL": "neo4j://127.0.0.1:1"}, 3, "cannot reach Neo4j"),
+    ],
+)
+def test_bad_settings_and_commands_fail_with_one_line_and_an_exit_code(
+    args: list[str], env: dict[str, str], code: int, needle: str
+) -> None:
+    done = jejak(*args, env=env)
+    assert done.returncode == code
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("jejak: error:") and needle in lines[0], done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_unwritable_data_dir_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    done = jejak("status", env={"JEJAK_DATA_DIR": str(blocker / "data"), "JEJAK_GRAPH_URL": ""})
+    assert done.returncode == 3 and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_debug_shows_the_traceback() -> None:
+    done = jejak("--debug", "status", env={"JEJAK_GRAPH_URL": "mysql://x"})
+    assert done.returncode != 0 and "Traceback" in done.stderr
+
+
+def test_settings_come_from_a_dotenv_file(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("JEJAK_GRAPH_URL=mysql://from-dotenv\n")
+    env = {k: v for k, v in os.environ.items() if k != "JEJAK_GRAPH_URL"}
+    done = subprocess.run([sys.executable, "-c", "from jejak.cli import main; main()", "status"],
+                          capture_output=True, text=True, env={**env, "PYTHONPATH": str(ROOT)},
+                          cwd=tmp_path, timeout=60, check=False)
+    assert done.returncode == 2 and "from-dotenv" in done.stderr

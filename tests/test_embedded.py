@@ -1,0 +1,108 @@
+"""The embedded engine keeps its promises: durable writes, crash-tolerant start, clear errors."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import psutil
+import pytest
+
+import engine
+from engine.embedded import ServerFiles, server_pid
+from jejak.errors import EngineUnavailable
+from jejak.settings import Settings
+
+
+def _count(settings: Settings) -> int:
+    with engine.connect(settings) as eng:
+        return eng.read("MATCH (w:Worker) RETURN count(w) AS n")[0]["n"]
+
+
+def _kill(pid: int) -> None:
+    os.kill(pid, signal.SIGKILL)
+    psutil.Process(pid).wait(timeout=10) if psutil.pid_exists(pid) else None
+
+
+def test_every_acknowledged_write_survives_sigkill_of_the_server(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "g", graph_name="durable")
+    eng = engine.connect(settings)
+    acknowledged = 0
+    for i in range(300):  # one acknowledged write at a time, as a loader's batches are
+        eng.write("CREATE (:Worker {id: $id})", {"id": f"w{i}"})
+        acknowledged += 1
+    eng.write("UNWIND range(1, 5000) AS i CREATE (:Worker {id: 'b' + toString(i)})")
+    acknowledged += 5000
+    pid = server_pid(ServerFiles(settings.data_dir.resolve()))
+    assert pid is not None
+    _kill(pid)  # no snapshot, no shutdown: only the append-only log can bring these back
+    assert _count(settings) == acknowledged
+    eng2 = engine.connect(settings)
+    eng2.close()
+
+
+def test_a_crashed_client_leaves_an_orphan_server_that_the_next_start_reuses(tmp_path: Path) -> None:
+    data = tmp_path / "g"
+    script = textwrap.dedent(
+        f"""
+        import os, signal, engine
+        from jejak.settings import Settings
+        eng = engine.connect(Settings(data_dir={str(data)!r}, graph_name="orphan"))
+        eng.write("UNWIND range(1, 100) AS i CREATE (:Worker {{id: toString(i)}})")
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], check=False, cwd=Path(__file__).parents[1])
+    assert done.returncode == -signal.SIGKILL
+    orphan = server_pid(ServerFiles(data.resolve()))
+    assert orphan is not None, "the killed client's server should still be running"
+    settings = Settings(data_dir=data, graph_name="orphan")
+    assert _count(settings) == 100
+    assert server_pid(ServerFiles(data.resolve())) is None, "the last client out stops the server"
+
+
+def test_stale_pid_and_socket_files_do_not_stop_the_next_start(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "g", graph_name="stale")
+    with engine.connect(settings) as eng:
+        eng.write("CREATE (:Worker {id: 'kept'})")
+    files = ServerFiles(settings.data_dir.resolve())
+    # What a crash leaves: a pid file naming a process that is not our server, and a dead socket.
+    files.pidfile.write_text(str(os.getpid()))
+    files.socket.write_text("")
+    assert _count(settings) == 1
+
+
+def test_two_processes_starting_the_same_graph_share_one_server(tmp_path: Path) -> None:
+    data = tmp_path / "g"
+    script = textwrap.dedent(
+        f"""
+        import sys, time, engine
+        from jejak.settings import Settings
+        eng = engine.connect(Settings(data_dir={str(data)!r}, graph_name="shared"))
+        eng.write("CREATE (:Worker {{id: $id}})", {{"id": sys.argv[1]}})
+        time.sleep(1.5)  # stay connected while the other process works
+        print(eng.read("MATCH (w:Worker) RETURN count(w) AS n")[0]["n"])
+        eng.close()
+        """
+    )
+    root = Path(__file__).parents[1]
+    procs = [subprocess.Popen([sys.executable, "-c", script, name], cwd=root, stdout=subprocess.PIPE, text=True)
+             for name in ("a", "b")]
+    outs = [p.communicate(timeout=60)[0].strip() for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert "2" in outs, "both writes landed in one graph"
+    assert server_pid(ServerFiles(data.resolve())) is None, "the last process to leave stopped the server"
+
+
+@pytest.mark.parametrize("make_bad", ["file_in_the_way", "under_a_file"])
+def test_unusable_data_directory_is_a_clear_error(tmp_path: Path, make_bad: str) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a directory")
+    data = blocker if make_bad == "file_in_the_way" else blocker / "data"
+    with pytest.raises(EngineUnavailable) as err:
+        engine.connect(Settings(data_dir=data))
+    assert str(data) in str(err.value) and "\n" not in str(err.value)
