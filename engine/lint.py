@@ -104,7 +104,9 @@ def ensure_installed() -> None:
         raise LintUnavailable("npm is not installed; it is needed once to install the Neo4j linter")
     done = subprocess.run(
         [npm, "ci", "--prefix", str(LINT_DIR), "--no-audit", "--no-fund", "--loglevel=error"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0 or not PACKAGE_DIR.is_dir():
         raise LintUnavailable(f"npm ci in {LINT_DIR} failed: {done.stderr.strip()[-500:]}")
@@ -123,7 +125,11 @@ def lint_neo4j(queries: dict[str, str], schema: Schema = SCHEMA) -> dict[str, li
     }
     done = subprocess.run(
         [node, str(LINT_DIR / "lint.mjs")],
-        input=json.dumps(payload), capture_output=True, text=True, check=False, timeout=300,
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
     )
     if done.returncode != 0:
         raise LintUnavailable(f"the Neo4j linter failed: {done.stderr.strip()[-1000:]}")

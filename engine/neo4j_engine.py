@@ -19,6 +19,11 @@ CLEAR = Cypher("engine.neo4j.clear", "MATCH (n) CALL (n) { DETACH DELETE n } IN 
 QUERIES = {q.name: q for q in (HEALTH, CLEAR)}
 
 
+def _one_line(exc: object) -> str:
+    """The driver's message, which may span lines, as the one line a JejakError promises."""
+    return " ".join(str(exc).split())
+
+
 class Neo4jEngine(Engine):
     name = "neo4j"
     dialect = "neo4j"
@@ -42,9 +47,11 @@ class Neo4jEngine(Engine):
         except nx.AuthError:
             raise EngineUnavailable(f"Neo4j at {display_url} refused the credentials for user {user!r}") from None
         except (nx.ServiceUnavailable, OSError) as exc:
-            raise EngineUnavailable(f"cannot reach Neo4j at {display_url}: {exc}") from None
+            raise EngineUnavailable(
+                f"cannot reach Neo4j at {display_url} (is it running and listening there?): {_one_line(exc)}"
+            ) from None
         except nx.ConfigurationError as exc:
-            raise EngineUnavailable(f"bad Neo4j URL {display_url}: {exc}") from None
+            raise EngineUnavailable(f"bad Neo4j URL {display_url}: {_one_line(exc)}") from None
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -53,11 +60,13 @@ class Neo4jEngine(Engine):
         try:
             yield
         except nx.ServiceUnavailable as exc:
-            raise EngineUnavailable(f"lost Neo4j at {self.url}: {exc}") from None
+            raise EngineUnavailable(f"lost Neo4j at {self.url}: {_one_line(exc)}") from None
         except nx.Neo4jError as exc:
-            raise QueryError(f"Neo4j rejected the query: {exc.message}") from None
+            raise QueryError(f"Neo4j rejected the query: {_one_line(exc.message or exc)}") from None
 
-    def _execute(self, query: str | Cypher, params: dict[str, Any] | None, read: bool, timeout_s: float | None = None) -> Any:
+    def _execute(
+        self, query: str | Cypher, params: dict[str, Any] | None, read: bool, timeout_s: float | None = None
+    ) -> Any:
         query = self.text(query)
         routing = self._neo4j.RoutingControl.READ if read else self._neo4j.RoutingControl.WRITE
         with self._errors():
@@ -92,7 +101,9 @@ class Neo4jEngine(Engine):
     def _rows(self, records: Any) -> list[Row]:
         return [{k: self._plain(v) for k, v in rec.items()} for rec in records]
 
-    def read(self, query: str | Cypher, params: dict[str, Any] | None = None, timeout_s: float | None = None) -> list[Row]:
+    def read(
+        self, query: str | Cypher, params: dict[str, Any] | None = None, timeout_s: float | None = None
+    ) -> list[Row]:
         records, _, _ = self._execute(query, params, True, timeout_s)
         return self._rows(records)
 

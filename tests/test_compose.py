@@ -38,9 +38,21 @@ def compose_config(env_file: Path) -> subprocess.CompletedProcess[str]:
     # Only the temporary .env may supply settings: not the caller's environment, nor a real .env.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "JEJAK_", "COMPOSE_"))}
     return subprocess.run(
-        [*COMPOSE, "--project-directory", str(ROOT), "-f", str(ROOT / "docker-compose.yml"),
-         "--env-file", str(env_file), "config"],
-        capture_output=True, text=True, env=env, check=False, timeout=60,
+        [
+            *COMPOSE,
+            "--project-directory",
+            str(ROOT),
+            "-f",
+            str(ROOT / "docker-compose.yml"),
+            "--env-file",
+            str(env_file),
+            "config",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=60,
     )
 
 

@@ -43,16 +43,18 @@ def test_every_neo4j_text_lints_clean() -> None:
 
 def test_the_linter_flags_bad_queries() -> None:
     """The clean result above means something: broken queries really are reported."""
-    results = lint_neo4j({
-        "syntax": "MATC (w:Worker) RETURN w",
-        "unknown label": "MATCH (w:Wroker) RETURN w.id",
-        "unknown property": "MATCH (w:Worker) RETURN w.nmae",
-        "unknown relationship": "MATCH (w:Worker)-[:WORKS_FOR]->(a:Agency) RETURN a.id",
-        "wrong direction": "MATCH (p:Placement)-[:HAS_PLACEMENT]->(w:Worker) RETURN w.id",
-        "plugin not installed": "RETURN apoc.text.join(['a', 'b'], ',') AS s",
-        "misspelt procedure": "CALL db.index.fulltext.queryNode('worker_fulltext', $q) YIELD node RETURN node",
-        "clean": "MATCH (w:Worker {id: $id})-[:HAS_PLACEMENT]->(p:Placement) RETURN p.departure_date",
-    })
+    results = lint_neo4j(
+        {
+            "syntax": "MATC (w:Worker) RETURN w",
+            "unknown label": "MATCH (w:Wroker) RETURN w.id",
+            "unknown property": "MATCH (w:Worker) RETURN w.nmae",
+            "unknown relationship": "MATCH (w:Worker)-[:WORKS_FOR]->(a:Agency) RETURN a.id",
+            "wrong direction": "MATCH (p:Placement)-[:HAS_PLACEMENT]->(w:Worker) RETURN w.id",
+            "plugin not installed": "RETURN apoc.text.join(['a', 'b'], ',') AS s",
+            "misspelt procedure": "CALL db.index.fulltext.queryNode('worker_fulltext', $q) YIELD node RETURN node",
+            "clean": "MATCH (w:Worker {id: $id})-[:HAS_PLACEMENT]->(p:Placement) RETURN p.departure_date",
+        }
+    )
     assert results["syntax"][0].severity == "error"
     assert "Wroker" in results["unknown label"][0].message
     assert "nmae" in results["unknown property"][0].message
