@@ -1,4 +1,6 @@
 // Lint Cypher with Neo4j's own linter (@neo4j-cypher/language-support), without a Neo4j server.
+// The package declares node >= 24.11.1 (npm warns EBADENGINE) but linting runs on Node.js 20:
+// tests/test_neo4j_lint.py checks that both clean and broken queries get the right verdict.
 //
 // stdin:  {"labels": [...], "relationshipTypes": [...], "propertyKeys": [...],
 //          "graphSchema": [{"from": "Worker", "to": "Placement", "relType": "HAS_PLACEMENT"}, ...],
