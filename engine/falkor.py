@@ -57,6 +57,7 @@ class FalkorEngine(Engine):
             self._graph = self._db.select_graph(graph_name)
             self._connection = self._db.connection
             self._connection.ping()
+            self._ensure_graph()
         except redis.AuthenticationError:
             raise EngineUnavailable(f"FalkorDB at {self.url} refused the password") from None
         except (redis.ConnectionError, OSError) as exc:
@@ -156,11 +157,17 @@ class FalkorEngine(Engine):
             detail={"used_memory": memory.get("used_memory"), "rss": memory.get("used_memory_rss")},
         )
 
+    def _ensure_graph(self) -> None:
+        # FalkorDB refuses reads on a graph key that does not exist yet; Neo4j reads an empty
+        # database as empty. A trivial write query creates the (empty) graph.
+        self._graph.query("RETURN 1")
+
     def clear(self) -> None:
         try:
             self._graph.delete()
         except redis.ResponseError:
             pass  # nothing to delete yet
+        self._ensure_graph()
 
     def close(self) -> None:
         try:

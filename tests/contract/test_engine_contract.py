@@ -91,12 +91,7 @@ def test_read_returns_plain_dicts(engine: Engine) -> None:
     assert [r["_type"] for r in row["path"]["relationships"]] == ["HAS_PLACEMENT"]
 
 
-def test_a_new_or_cleared_graph_reads_as_empty(engine: Engine, request: pytest.FixtureRequest) -> None:
-    if engine.dialect == "falkordb":
-        # Known bug: FalkorDB answers a read on a graph key that does not exist yet (a new graph,
-        # or one just deleted by clear()) with "Invalid graph operation on empty key". Strict, so
-        # that this test fails once the engine is fixed and the mark must go.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="FalkorDB: read on a missing graph key fails"))
+def test_a_new_or_cleared_graph_reads_as_empty(engine: Engine) -> None:
     assert count_workers(engine) == 0
     engine.write_batches(CREATE_WORKERS, [{"id": str(i), "name": "x"} for i in range(100)])
     engine.clear()
