@@ -1,0 +1,522 @@
+"""Read one agency file: recognise its source, parse it, validate it, and hand it over in batches.
+
+    reading = read_file("in/bp2mi_penempatan_2024.csv")
+    for batch in reading:
+        batch.canonical   # kept rows: _row, _record_id, role.field ... (see loaders/mappings/*.yaml)
+        batch.raw         # every row as written, all original columns (for the Parquet file store)
+        batch.rejects     # file, row, field, value, reason, action
+    reading.rows_read == reading.rows_ok + reading.rows_rejected
+
+Row numbers are the ones a person opening the file would use: for CSV the physical line (the header
+is line 1; a quoted value spanning lines moves later rows down), for XLSX the sheet row, for JSONL
+the line. Blank lines are not rows: they are skipped and not counted.
+
+What rejects a row and what fails the file:
+  * row_rejected: a required value is missing or invalid, the record id repeats an earlier row, or a
+    CSV line has the wrong number of fields.
+  * field_cleared: an optional value is invalid; it is blanked and the row kept.
+  * FileError: the file cannot be read as a whole: not UTF-8, binary, a required column missing
+    from the header, a broken XLSX or missing sheet, or any JSONL line that is not a complete JSON
+    object. A truncated JSONL line fails the whole file, as the ingest issue asks: it means the
+    export was cut off, so the rest of the file cannot be trusted either.
+A FileError found after the first batch (e.g. bad UTF-8 far down a CSV) is raised while iterating.
+
+Speed: files are parsed by pyarrow single-threaded (so figures are per core) and validated
+column-wise (loaders.validate); no per-row Python except for XLSX cells and the JSONL fallback.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.json as pa_json
+
+from jejak.errors import InputError
+from loaders.mapping import SourceMapping, load_mappings
+from loaders.normalize import blank_to_null
+from loaders.validate import REJECT_COLUMNS, ROW_REJECTED, empty_rejects, validate
+
+DEFAULT_BATCH_SIZE = 50_000
+_CSV_BLOCK_BYTES = 4 << 20
+
+
+class FileError(InputError):
+    """A file that cannot be read at all. The message names the file (and line where known)."""
+
+
+def list_sources() -> list[str]:
+    return sorted(load_mappings())
+
+
+def recognise(path: str | Path) -> str | None:
+    """The source whose file globs match this file name, or None."""
+    name = Path(path).name
+    for mapping in load_mappings().values():
+        if mapping.matches(name):
+            return mapping.source
+    return None
+
+
+@dataclass
+class Batch:
+    source: str
+    file: str
+    canonical: pd.DataFrame
+    raw_table: pa.Table  # original columns as strings + _row, _record_id, _rejected
+    rejects: pd.DataFrame
+    rows_read: int
+
+    @property
+    def raw(self) -> pd.DataFrame:
+        """The raw rows as a DataFrame; write ``raw_table`` directly to Parquet to skip pandas."""
+        return self.raw_table.to_pandas()
+
+    @property
+    def rows_ok(self) -> int:
+        return len(self.canonical)
+
+    @property
+    def rows_rejected(self) -> int:
+        return self.rows_read - self.rows_ok
+
+
+@dataclass
+class _Chunk:
+    """Raw rows from a parser, before validation."""
+
+    table: pa.Table  # string columns as in the file
+    rows: np.ndarray  # human row numbers
+    parse_rejects: list[dict[str, object]] = field(default_factory=list)  # rows the parser could not split
+
+
+@dataclass
+class FileReading:
+    """An open file. Iterate once for its batches; the counters and rejects fill as you go."""
+
+    path: Path
+    source: str
+    mapping: SourceMapping
+    batch_size: int = DEFAULT_BATCH_SIZE
+    rows_read: int = 0
+    rows_ok: int = 0
+    rows_rejected: int = 0
+    _rejects: list[pd.DataFrame] = field(default_factory=list)
+    _chunks: Iterator[_Chunk] | None = None
+    _seen_ids: set[str] = field(default_factory=set)
+
+    @property
+    def file(self) -> str:
+        return str(self.path)
+
+    @property
+    def rejects(self) -> pd.DataFrame:
+        frames = [f for f in self._rejects if len(f)]
+        return pd.concat(frames, ignore_index=True) if frames else empty_rejects()
+
+    def __iter__(self) -> Iterator[Batch]:
+        if self._chunks is None:
+            raise RuntimeError(f"{self.path} was already read; call read_file again")
+        chunks, self._chunks = self._chunks, None
+        for chunk in chunks:
+            yield self._batch(chunk)
+
+    def read_all(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(all canonical rows, all rejects), for small files and tests."""
+        frames = [b.canonical for b in self]
+        canonical = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return canonical, self.rejects
+
+    def _batch(self, chunk: _Chunk) -> Batch:
+        table, rows = _drop_blank_rows(chunk.table, chunk.rows)
+        cleaned = _with_mapped_columns(table, self.mapping)
+        record_ids = _record_ids(cleaned, self.mapping)
+        duplicate = self._duplicates(record_ids)
+        result = validate(self.mapping, cleaned, rows, record_ids, duplicate, self.file)
+
+        parse_rejects = pd.DataFrame(chunk.parse_rejects, columns=REJECT_COLUMNS)
+        rejects = pd.concat([f for f in (parse_rejects, result.rejects) if len(f)] or [empty_rejects()],
+                            ignore_index=True)
+        rows_read = table.num_rows + len(chunk.parse_rejects)
+        self.rows_read += rows_read
+        self.rows_ok += len(result.canonical)
+        self.rows_rejected += rows_read - len(result.canonical)
+        self._rejects.append(rejects)
+
+        raw = table.append_column("_row", pa.array(rows, pa.int64()))
+        raw = raw.append_column("_record_id", pc.binary_join_element_wise(self.source, record_ids, ":"))
+        raw = raw.append_column("_rejected", pa.array(result.rejected))
+        return Batch(self.source, self.file, result.canonical, raw, rejects, rows_read)
+
+    def _duplicates(self, record_ids: pa.Array) -> np.ndarray:
+        """True for a row whose id appeared on an earlier row of this file (the first one is kept)."""
+        ids = record_ids.to_pylist()
+        seen = self._seen_ids
+        out = np.zeros(len(ids), dtype=bool)
+        for i, rid in enumerate(ids):
+            if rid is None:
+                continue
+            if rid in seen:
+                out[i] = True
+            else:
+                seen.add(rid)
+        return out
+
+
+def read_file(path: str | Path, source: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE) -> FileReading:
+    """Open ``path`` as ``source`` (or the source its name matches). Header problems raise here."""
+    path = Path(path)
+    mappings = load_mappings()
+    if source is None:
+        source = recognise(path)
+        if source is None:
+            raise FileError(f"{path}: file name matches no known source ({', '.join(sorted(mappings))}); "
+                            "pass the source explicitly")
+    if source not in mappings:
+        raise FileError(f"{path}: unknown source {source!r} (known: {', '.join(sorted(mappings))})")
+    if not path.is_file():
+        raise FileError(f"{path}: no such file")
+    mapping = mappings[source]
+    reader = {"csv": _csv_chunks, "xlsx": _xlsx_chunks, "jsonl": _jsonl_chunks}[mapping.format]
+    chunks = reader(path, mapping, batch_size)
+    first = next(chunks, None)  # parse the header now so a bad file fails at open, not mid-load
+
+    def all_chunks() -> Iterator[_Chunk]:
+        if first is not None:
+            yield first
+            yield from chunks
+
+    return FileReading(path, source, mapping, batch_size, _chunks=all_chunks())
+
+
+# ---------------------------------------------------------------------------------------------
+# shared steps
+
+
+def _drop_blank_rows(table: pa.Table, rows: np.ndarray) -> tuple[pa.Table, np.ndarray]:
+    if table.num_columns == 0 or table.num_rows == 0:
+        return table, rows
+    blank = None
+    for column in table.columns:
+        is_blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(column), ""), True)
+        blank = is_blank if blank is None else pc.and_(blank, is_blank)
+    if not pc.any(blank).as_py():
+        return table, rows
+    keep = pc.invert(blank)
+    return table.filter(keep), rows[np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)]
+
+
+def _with_mapped_columns(table: pa.Table, mapping: SourceMapping) -> pa.Table:
+    """Mapped columns only, blanks as null; an optional column absent from the file is all null."""
+    columns = {}
+    for spec in mapping.columns:
+        if spec.column in table.column_names:
+            columns[spec.column] = blank_to_null(table.column(spec.column).combine_chunks())
+        else:
+            columns[spec.column] = pa.nulls(table.num_rows, pa.string())
+    return pa.table(columns) if columns else table
+
+
+def _record_ids(table: pa.Table, mapping: SourceMapping) -> pa.Array:
+    if len(mapping.record_id) == 1:
+        return table.column(mapping.record_id[0]).combine_chunks()
+    parts = [pc.fill_null(table.column(c).combine_chunks(), "") for c in mapping.record_id]
+    return pc.binary_join_element_wise(*parts, "|")
+
+
+def _rechunk(batches: Iterator[pa.RecordBatch], size: int) -> Iterator[pa.Table]:
+    """Tables of exactly ``size`` rows (the last one smaller) from parser batches of any size."""
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for batch in batches:
+        pending.append(batch)
+        count += batch.num_rows
+        while count >= size:
+            table = pa.Table.from_batches(pending)
+            yield table.slice(0, size)
+            rest = table.slice(size)
+            pending, count = rest.to_batches(), rest.num_rows
+    if count:
+        yield pa.Table.from_batches(pending)
+
+
+def _first_bad_utf8_line(path: Path) -> int | None:
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, 1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return None
+
+
+def _not_utf8(path: Path) -> FileError:
+    line = _first_bad_utf8_line(path)
+    where = f", line {line}" if line else ""
+    return FileError(f"{path}{where}: not UTF-8 text (agencies must export UTF-8)")
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV
+
+
+def _read_header(path: Path, mapping: SourceMapping) -> list[str]:
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    if not head.strip():
+        raise FileError(f"{path}: empty file, expected a header line")
+    if b"\x00" in head:
+        raise FileError(f"{path}: binary data, not a {mapping.delimiter!r}-separated CSV file")
+    first_line = head.split(b"\n", 1)[0].rstrip(b"\r")
+    try:
+        text = first_line.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FileError(f"{path}, line 1: not UTF-8 text (agencies must export UTF-8)") from None
+    header = next(csv.reader([text], delimiter=mapping.delimiter), [])
+    header = [h.strip() for h in header]
+    missing = [c for c in mapping.required_columns if c not in header]
+    if missing:
+        raise FileError(
+            f"{path}, line 1: header lacks required column(s) {', '.join(missing)} "
+            f"(is this a {mapping.source} file with {mapping.delimiter!r} between fields?)"
+        )
+    return _unique_names(header)
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    """Repeated or empty header names get a suffix, so that every column survives into the raw store."""
+    out: list[str] = []
+    for i, name in enumerate(header):
+        name = name or f"column_{i + 1}"
+        candidate, n = name, 1
+        while candidate in out:
+            n += 1
+            candidate = f"{name}.{n}"
+        out.append(candidate)
+    return out
+
+
+def _csv_chunks(path: Path, mapping: SourceMapping, batch_size: int) -> Iterator[_Chunk]:
+    header = _read_header(path, mapping)
+    skipped: list[dict[str, object]] = []  # lines the parser could not split into the header's fields
+
+    def on_invalid_row(row: pa_csv.InvalidRow) -> str:
+        skipped.append({
+            "file": str(path), "row": row.number or 0, "field": "", "value": (row.text or "")[:200],
+            "reason": f"expected {row.expected_columns} fields, found {row.actual_columns}",
+            "action": ROW_REJECTED,
+        })
+        return "skip"
+
+    try:
+        reader = pa_csv.open_csv(
+            path,
+            read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1, use_threads=False,
+                                            block_size=_CSV_BLOCK_BYTES),
+            parse_options=pa_csv.ParseOptions(delimiter=mapping.delimiter, newlines_in_values=True,
+                                              ignore_empty_lines=False, invalid_row_handler=on_invalid_row),
+            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()),
+                                                  strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise _csv_error(path, exc) from None
+
+    records_before = 0  # records pyarrow returned so far
+    newlines_before = 0  # line breaks inside quoted values so far
+    emitted = 0  # skipped lines already attached to a chunk
+    try:
+        for table in _rechunk(iter(reader), batch_size):
+            extra = _newlines_per_record(table)
+            within = np.arange(table.num_rows, dtype=np.int64) + np.concatenate(([0], np.cumsum(extra)[:-1]))
+            base = 2 + records_before + newlines_before + within
+            records_before += table.num_rows
+            newlines_before += int(extra.sum())
+            rows = _shift_past_skipped(base, skipped)
+            new_skips, emitted = skipped[emitted:], len(skipped)
+            yield _Chunk(table, rows, new_skips)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise _csv_error(path, exc) from None
+    if len(skipped) > emitted:
+        yield _Chunk(pa.table({h: pa.array([], pa.string()) for h in header}), np.zeros(0, np.int64),
+                     skipped[emitted:])
+
+
+def _csv_error(path: Path, exc: Exception) -> FileError:
+    message = str(exc)
+    if "UTF8" in message or "utf-8" in message.lower() or isinstance(exc, UnicodeDecodeError):
+        return _not_utf8(path)
+    return FileError(f"{path}: cannot be read as CSV: {message.splitlines()[0] if message else type(exc).__name__}")
+
+
+def _newlines_per_record(table: pa.Table) -> np.ndarray:
+    total = np.zeros(table.num_rows, dtype=np.int64)
+    for column in table.columns:
+        if pc.any(pc.match_substring(column, "\n")).as_py():
+            total += np.asarray(pc.count_substring(column, "\n").to_numpy(zero_copy_only=False), dtype=np.int64)
+    return total
+
+
+def _shift_past_skipped(base: np.ndarray, skipped: list[dict[str, object]]) -> np.ndarray:
+    """Line numbers of parsed records, given the lines the parser skipped (wrong field count).
+
+    ``base`` assumes no line was skipped. With skipped lines S (sorted), the j-th skipped line has
+    S[j] - j parsed lines before it, so a record moves down by the number of those <= its base.
+    """
+    if not skipped:
+        return base
+    lines = np.sort(np.array([int(s["row"]) for s in skipped], dtype=np.int64))  # type: ignore[call-overload]
+    adjusted = lines - np.arange(len(lines))
+    return base + np.searchsorted(adjusted, base, side="right")
+
+
+# ---------------------------------------------------------------------------------------------
+# XLSX
+
+
+def _cell_text(value: object) -> str | None:
+    """Cells as text: Excel dates become ISO dates, whole floats lose their '.0' (NIKs, phones)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_chunks(path: Path, mapping: SourceMapping, batch_size: int) -> Iterator[_Chunk]:
+    import openpyxl  # only XLSX sources need it
+
+    # openpyxl reports a damaged workbook through many exception types (zip, XML, KeyError,
+    # ValueError...); any of them while opening or reading means the file cannot be read.
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise FileError(f"{path}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
+    try:
+        sheet_name = mapping.sheet or workbook.sheetnames[0]
+        if sheet_name not in workbook.sheetnames:
+            raise FileError(f"{path}: no sheet {sheet_name!r} (sheets: {', '.join(workbook.sheetnames)})")
+        try:
+            rows = list(workbook[sheet_name].iter_rows(values_only=True))
+        except Exception as exc:
+            raise FileError(f"{path}: sheet {sheet_name!r} cannot be read ({type(exc).__name__}: {exc})") from None
+    finally:
+        workbook.close()
+    if not rows:
+        raise FileError(f"{path}: sheet {sheet_name!r} is empty, expected a header row")
+    header = _unique_names([str(h).strip() if h is not None else "" for h in rows[0]])
+    missing = [c for c in mapping.required_columns if c not in header]
+    if missing:
+        raise FileError(f"{path}, sheet {sheet_name!r} row 1: header lacks required column(s) {', '.join(missing)}")
+    body = rows[1:]
+    for start in range(0, max(len(body), 1), batch_size):
+        part = body[start:start + batch_size]
+        columns = {
+            name: pa.array([_cell_text(r[i]) if i < len(r) else None for r in part], pa.string())
+            for i, name in enumerate(header)
+        }
+        # Sheet row numbers: the header is row 1; openpyxl yields empty rows too, so index + 2 holds.
+        yield _Chunk(pa.table(columns), np.arange(start + 2, start + 2 + len(part), dtype=np.int64))
+
+
+# ---------------------------------------------------------------------------------------------
+# JSONL
+
+
+def _jsonl_chunks(path: Path, mapping: SourceMapping, batch_size: int) -> Iterator[_Chunk]:
+    data = path.read_bytes()
+    table = _jsonl_fast(data, mapping)
+    if table is None:
+        table = _jsonl_exact(path, data)
+    else:
+        table = table.append_column("_line", pa.array(np.arange(1, table.num_rows + 1), pa.int64()))
+    lines = np.asarray(table.column("_line").to_numpy(), dtype=np.int64)
+    table = table.drop_columns(["_line"])
+    absent = [c for c in mapping.required_columns if c not in table.column_names]
+    if absent and table.num_rows:
+        raise FileError(f"{path}: no record has the required key(s) {', '.join(absent)}")
+    for start in range(0, max(table.num_rows, 1), batch_size):
+        yield _Chunk(table.slice(start, batch_size), lines[start:start + batch_size])
+
+
+def _jsonl_fast(data: bytes, mapping: SourceMapping) -> pa.Table | None:
+    """pyarrow's JSON reader, when the file is regular enough that its row i is line i + 1.
+
+    Returns None (use the exact reader) on blank lines, on any parse problem (the exact reader finds
+    the line), on mixed types in a column, or on nested values.
+    """
+    if not data.strip() or b"\n\n" in data or b"\n\r\n" in data or data[:1] in (b"\n", b"\r"):
+        return None
+    schema = pa.schema([(c.column, pa.string()) for c in mapping.columns])
+    try:
+        table = pa_json.read_json(
+            io.BytesIO(data),
+            read_options=pa_json.ReadOptions(use_threads=False, block_size=16 << 20),
+            parse_options=pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer"),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if table.num_rows != data.rstrip(b"\r\n").count(b"\n") + 1:
+        return None
+    columns = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            columns[name] = column
+        elif pa.types.is_null(column.type):
+            columns[name] = pa.nulls(table.num_rows, pa.string())
+        elif pa.types.is_integer(column.type) or pa.types.is_boolean(column.type):
+            columns[name] = pc.cast(column, pa.string())
+        else:  # floats, timestamps, lists, objects: text form differs from the file, read exactly
+            return None
+    return pa.table(columns)
+
+
+def _json_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _jsonl_exact(path: Path, data: bytes) -> pa.Table:
+    """Line by line with the json module: slower, but exact line numbers and messages."""
+    records: list[dict[str, object]] = []
+    lines: list[int] = []
+    for number, line in enumerate(data.split(b"\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise FileError(f"{path}, line {number}: not UTF-8 text (agencies must export UTF-8)") from None
+        except json.JSONDecodeError as exc:
+            raise FileError(f"{path}, line {number}: not a complete JSON object ({exc.msg}); "
+                            "the file looks truncated or corrupt") from None
+        if not isinstance(record, dict):
+            raise FileError(f"{path}, line {number}: expected a JSON object, found {type(record).__name__}")
+        records.append(record)
+        lines.append(number)
+    keys: dict[str, None] = {}
+    for record in records:
+        keys.update(dict.fromkeys(record))
+    columns = {k: pa.array([_json_text(r.get(k)) for r in records], pa.string()) for k in keys}
+    columns["_line"] = pa.array(lines, pa.int64())
+    return pa.table(columns)
