@@ -78,7 +78,8 @@ def _person_name(spec: ColumnSpec, raw: pa.Array, table: pa.Table) -> Converted:
 
 
 def _org_name(spec: ColumnSpec, raw: pa.Array, table: pa.Table) -> Converted:
-    return _result(spec, norm.collapse_spaces(raw), raw, "", name_norm=norm.org_name_norm(raw))
+    name = norm.on_distinct(raw, norm.collapse_spaces)
+    return _result(spec, name, raw, "", name_norm=norm.org_name_norm(raw))
 
 
 def _date(spec: ColumnSpec, raw: pa.Array, table: pa.Table) -> Converted:
@@ -146,7 +147,8 @@ def _province_name(spec: ColumnSpec, raw: pa.Array, table: pa.Table) -> Converte
 
 
 def _job(spec: ColumnSpec, raw: pa.Array, table: pa.Table) -> Converted:
-    return _result(spec, norm.collapse_spaces(raw), raw, "", job_code=norm.map_distinct(raw, job_code))
+    title = norm.on_distinct(raw, norm.collapse_spaces)
+    return _result(spec, title, raw, "", job_code=norm.map_distinct(raw, job_code))
 
 
 def _code(spec: ColumnSpec, raw: pa.Array, table: pa.Table) -> Converted:
