@@ -153,7 +153,8 @@ def plant(rng: np.random.Generator, persons: pd.DataFrame, pl: pd.DataFrame, org
     # R5: overcharging on a zero-cost job after the transition
     zero = np.array([ref.JOB[j].zero_cost for j in job]) & (
         pl["depart"].to_numpy() >= np.datetime64(ref.ZERO_COST_FROM))
-    for i in _pick(rng, proc & zero & (scheme != "G to G"), _count(n, 0.002), used):
+    r5 = _pick(rng, proc & zero & (scheme != "G to G"), _count(n, 0.002), used)
+    for i in r5:
         pl.at[i, "cost"] = int(rng.integers(6, 90)) * 250_000
         _record(truth, truth.new("R5"), "R5", pl, i, "placement")
 
@@ -302,4 +303,9 @@ def plant(rng: np.random.Generator, persons: pd.DataFrame, pl: pd.DataFrame, org
             role = "job_differs"
         _record(truth, pid, "R8", pl, i, role)
         _record(truth, pid, "R8", pl, i, role, "kemlu")
+    # placements moved in time or place above must still follow the zero-cost rule unless planted for R5
+    zero_now = np.array([ref.JOB[j].zero_cost for j in pl["job"]]) & (
+        pl["depart"].to_numpy() >= np.datetime64(ref.ZERO_COST_FROM))
+    zero_now[r5] = False
+    pl.loc[zero_now, "cost"] = 0
     pl["used_by_pattern"] = used

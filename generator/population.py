@@ -131,7 +131,7 @@ def make_persons(rng: np.random.Generator, regions: Regions, placements: pd.Data
     first = placements.iloc[first_of]
     female_share = np.array([ref.JOB[j].female for j in first["job"]])
     female = rng.random(n_persons) < female_share
-    age_days = ((18.6 + np.minimum(rng.gamma(2.2, 4.5, n_persons), 30)) * 365.25).astype(int)
+    age_days = ((19.2 + np.minimum(rng.gamma(2.2, 4.5, n_persons), 30)) * 365.25).astype(int)
     birth = first["depart"].to_numpy() - age_days * DAY
     reg, dist = regions.sample(rng, n_persons)
     full, father = names.person_names(rng, female)

@@ -204,3 +204,35 @@ def test_mess_zero_is_clean(tmp_path):
     assert (persons["mess"] == "").all()
     bp = _bp2mi(tmp_path)
     assert bp["nik"].str.fullmatch(r"\d{16}").all()
+
+
+def test_rules_hold_outside_planted_patterns(data):
+    """Every violation of R2-R6 in BP2MI is a planted, labelled one (so benchmarks can score recall and precision)."""
+    out, _ = data
+    bp = _bp2mi(out)
+    patterns = pd.read_csv(out / "ground_truth" / "patterns.csv", dtype=str)
+
+    def planted(rule: str) -> set[str]:
+        sel = (patterns["rule_id"] == rule) & (patterns["entity_type"] == "bp2mi_record")
+        return set(patterns.loc[sel, "entity_key"])
+
+    dep = pd.to_datetime(bp["tanggal_berangkat"], format="%d-%m-%Y")
+    moratorium = {"Arab Saudi", "Uni Emirat Arab", "Qatar", "Kuwait", "Oman", "Bahrain", "Yordania"}
+    r2 = bp[bp["negara_tujuan"].isin(moratorium) & (bp["skema"] != "SPSK")
+            & ((bp["jenis_pemberi_kerja"] == "perseorangan") | (bp["sektor"] == "informal"))]
+    assert set(r2["id_sisko"]) == planted("R2")
+    reg = pd.read_csv(out / "p3mi_registry.csv", dtype=str, keep_default_na=False)
+    m = bp.merge(reg[["no_sip3mi", "status", "tanggal_status"]], on="no_sip3mi", how="left")
+    late = m["status"].isin(["DIBEKUKAN", "DICABUT"]) & (
+        pd.to_datetime(m["tanggal_status"]) <= pd.to_datetime(m["tanggal_berangkat"], format="%d-%m-%Y"))
+    assert set(m.loc[late, "id_sisko"]) == planted("R3")
+    assert set(bp.loc[bp["no_sip2mi"] == "", "id_sisko"]) == planted("R4")
+    zero_cost = {"Penata Laksana Rumah Tangga", "Caregiver", "Pengasuh Bayi", "Juru Masak Keluarga", "Sopir Keluarga",
+                 "Tukang Kebun", "Pekerja Perkebunan", "ABK Perikanan", "Petugas Kebersihan", "Pekerja Pertanian"}
+    r5 = bp["jabatan"].isin(zero_cost) & (dep >= pd.Timestamp("2021-07-15")) & (bp["biaya_ditanggung_pmi"] != "0")
+    assert set(bp.loc[r5, "id_sisko"]) == planted("R5")
+    r6 = (bp["tanggal_pk"] == "") | (bp["no_bpjs"] == "") | (bp["no_sertifikat"] == "")
+    assert set(bp.loc[r6, "id_sisko"]) <= planted("R6")
+    born = pd.to_datetime(bp["tanggal_lahir"], format="%d-%m-%Y", errors="coerce")
+    minors = set(bp.loc[(dep - born).dt.days < 18 * 365.25, "id_sisko"])
+    assert minors <= planted("R1")
