@@ -34,7 +34,10 @@ def collapse_spaces(arr: pa.Array) -> pa.Array:
     return pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, r"\s+", " "))
 
 
-def map_distinct(arr: pa.Array, fn: Callable[[str], str | None], out_type: pa.DataType = pa.string()) -> pa.Array:
+_STRING = pa.string()
+
+
+def map_distinct(arr: pa.Array, fn: Callable[[str], str | None], out_type: pa.DataType = _STRING) -> pa.Array:
     """Apply a Python function to each distinct non-null value only, then spread the results back.
 
     Agencies repeat the same country, regency, job or company thousands of times; calling ``fn``
@@ -171,7 +174,9 @@ def _province_codes() -> pa.Array:
     return pa.array(sorted(p.code for p in provinces()))
 
 
-_NIK_PARTS = r"^(?P<p>[0-9]{2})(?P<k>[0-9]{2})(?P<c>[0-9]{2})(?P<d>[0-9]{2})(?P<m>[0-9]{2})(?P<y>[0-9]{2})(?P<s>[0-9]{4})$"
+_NIK_PARTS = (
+    r"^(?P<p>[0-9]{2})(?P<k>[0-9]{2})(?P<c>[0-9]{2})(?P<d>[0-9]{2})(?P<m>[0-9]{2})(?P<y>[0-9]{2})(?P<s>[0-9]{4})$"
+)
 
 
 @dataclass(frozen=True)

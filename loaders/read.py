@@ -146,8 +146,9 @@ class FileReading:
         result = validate(self.mapping, cleaned, rows, record_ids, duplicate, self.file)
 
         parse_rejects = pd.DataFrame(chunk.parse_rejects, columns=REJECT_COLUMNS)
-        rejects = pd.concat([f for f in (parse_rejects, result.rejects) if len(f)] or [empty_rejects()],
-                            ignore_index=True)
+        rejects = pd.concat(
+            [f for f in (parse_rejects, result.rejects) if len(f)] or [empty_rejects()], ignore_index=True
+        )
         rows_read = table.num_rows + len(chunk.parse_rejects)
         self.rows_read += rows_read
         self.rows_ok += len(result.canonical)
@@ -181,8 +182,9 @@ def read_file(path: str | Path, source: str | None = None, batch_size: int = DEF
     if source is None:
         source = recognise(path)
         if source is None:
-            raise FileError(f"{path}: file name matches no known source ({', '.join(sorted(mappings))}); "
-                            "pass the source explicitly")
+            raise FileError(
+                f"{path}: file name matches no known source ({', '.join(sorted(mappings))}); pass the source explicitly"
+            )
     if source not in mappings:
         raise FileError(f"{path}: unknown source {source!r} (known: {', '.join(sorted(mappings))})")
     if not path.is_file():
@@ -329,22 +331,33 @@ def _csv_chunks(path: Path, mapping: SourceMapping, batch_size: int) -> Iterator
     skipped: list[dict[str, object]] = []  # lines the parser could not split into the header's fields
 
     def on_invalid_row(row: pa_csv.InvalidRow) -> str:
-        skipped.append({
-            "file": str(path), "row": row.number or 0, "field": "", "value": (row.text or "")[:200],
-            "reason": f"expected {row.expected_columns} fields, found {row.actual_columns}",
-            "action": ROW_REJECTED,
-        })
+        skipped.append(
+            {
+                "file": str(path),
+                "row": row.number or 0,
+                "field": "",
+                "value": (row.text or "")[:200],
+                "reason": f"expected {row.expected_columns} fields, found {row.actual_columns}",
+                "action": ROW_REJECTED,
+            }
+        )
         return "skip"
 
     try:
         reader = pa_csv.open_csv(
             path,
-            read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1, use_threads=False,
-                                            block_size=_CSV_BLOCK_BYTES),
-            parse_options=pa_csv.ParseOptions(delimiter=mapping.delimiter, newlines_in_values=True,
-                                              ignore_empty_lines=False, invalid_row_handler=on_invalid_row),
-            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()),
-                                                  strings_can_be_null=False),
+            read_options=pa_csv.ReadOptions(
+                column_names=header, skip_rows=1, use_threads=False, block_size=_CSV_BLOCK_BYTES
+            ),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=mapping.delimiter,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid_row,
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
+            ),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise _csv_error(path, exc) from None
@@ -365,8 +378,7 @@ def _csv_chunks(path: Path, mapping: SourceMapping, batch_size: int) -> Iterator
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise _csv_error(path, exc) from None
     if len(skipped) > emitted:
-        yield _Chunk(pa.table({h: pa.array([], pa.string()) for h in header}), np.zeros(0, np.int64),
-                     skipped[emitted:])
+        yield _Chunk(pa.table({h: pa.array([], pa.string()) for h in header}), np.zeros(0, np.int64), skipped[emitted:])
 
 
 def _csv_error(path: Path, exc: Exception) -> FileError:
@@ -441,7 +453,7 @@ def _xlsx_chunks(path: Path, mapping: SourceMapping, batch_size: int) -> Iterato
         raise FileError(f"{path}, sheet {sheet_name!r} row 1: header lacks required column(s) {', '.join(missing)}")
     body = rows[1:]
     for start in range(0, len(body), batch_size):
-        part = body[start:start + batch_size]
+        part = body[start : start + batch_size]
         columns = {
             name: pa.array([_cell_text(r[i]) if i < len(r) else None for r in part], pa.string())
             for i, name in enumerate(header)
@@ -467,7 +479,7 @@ def _jsonl_chunks(path: Path, mapping: SourceMapping, batch_size: int) -> Iterat
     if absent and table.num_rows:
         raise FileError(f"{path}: no record has the required key(s) {', '.join(absent)}")
     for start in range(0, table.num_rows, batch_size):
-        yield _Chunk(table.slice(start, batch_size), lines[start:start + batch_size])
+        yield _Chunk(table.slice(start, batch_size), lines[start : start + batch_size])
 
 
 def _jsonl_fast(data: bytes, mapping: SourceMapping) -> pa.Table | None:
@@ -540,8 +552,9 @@ def _jsonl_exact(path: Path, data: bytes) -> pa.Table:
         except UnicodeDecodeError:
             raise FileError(f"{path}, line {number}: not UTF-8 text (agencies must export UTF-8)") from None
         except json.JSONDecodeError as exc:
-            raise FileError(f"{path}, line {number}: not a complete JSON object ({exc.msg}); "
-                            "the file looks truncated or corrupt") from None
+            raise FileError(
+                f"{path}, line {number}: not a complete JSON object ({exc.msg}); the file looks truncated or corrupt"
+            ) from None
         if not isinstance(record, dict):
             raise FileError(f"{path}, line {number}: expected a JSON object, found {type(record).__name__}")
         records.append(record)

@@ -239,8 +239,17 @@ def validate(
 
     frames = []
     if duplicate.any():
-        frames.append(_reject_rows(file, rows, duplicate, "+".join(mapping.record_id), record_ids,
-                                   "duplicate record id in this file", ROW_REJECTED))
+        frames.append(
+            _reject_rows(
+                file,
+                rows,
+                duplicate,
+                "+".join(mapping.record_id),
+                record_ids,
+                "duplicate record id in this file",
+                ROW_REJECTED,
+            )
+        )
     for where, spec, raw, reason in problems:
         if spec.required:
             frames.append(_reject_rows(file, rows, where & ~duplicate, spec.column, raw, reason, ROW_REJECTED))

@@ -88,7 +88,9 @@ def provinces() -> list[Region]:
 
 def regencies(province_code: str | None = None) -> list[Region]:
     return [
-        r for r in _regions().values() if r.level == "regency" and (province_code is None or r.code[:2] == province_code)
+        r
+        for r in _regions().values()
+        if r.level == "regency" and (province_code is None or r.code[:2] == province_code)
     ]
 
 

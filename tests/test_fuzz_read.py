@@ -78,16 +78,27 @@ def test_malformed_csv_rows_are_all_accounted_for(rows: list[list[str]], quote: 
 
 
 @FUZZ
-@given(lines=st.lists(st.one_of(
-    st.fixed_dictionaries(
-        {"registration_id": st.one_of(st.text(max_size=5), st.integers(), st.none()),
-         "full_name": st.one_of(st.text(max_size=10), st.none()),
-         "country": st.sampled_from(["SA", "Malaysia", "Narnia", "", "tw"])},
-        optional={"gender": st.sampled_from(["M", "F", "X", 1]), "date_of_birth": _cell,
-                  "phone_local": st.one_of(_cell, st.integers()), "extra": st.one_of(st.lists(st.integers()), st.floats())},
-    ).map(json.dumps),
-    st.sampled_from(["", "   ", "{", '{"registration_id": "x"', "[1, 2]", "null", '"text"']),
-), max_size=20))
+@given(
+    lines=st.lists(
+        st.one_of(
+            st.fixed_dictionaries(
+                {
+                    "registration_id": st.one_of(st.text(max_size=5), st.integers(), st.none()),
+                    "full_name": st.one_of(st.text(max_size=10), st.none()),
+                    "country": st.sampled_from(["SA", "Malaysia", "Narnia", "", "tw"]),
+                },
+                optional={
+                    "gender": st.sampled_from(["M", "F", "X", 1]),
+                    "date_of_birth": _cell,
+                    "phone_local": st.one_of(_cell, st.integers()),
+                    "extra": st.one_of(st.lists(st.integers()), st.floats()),
+                },
+            ).map(json.dumps),
+            st.sampled_from(["", "   ", "{", '{"registration_id": "x"', "[1, 2]", "null", '"text"']),
+        ),
+        max_size=20,
+    )
+)
 def test_jsonl_lines_are_rows_or_a_file_error(lines: list[str]) -> None:
     with file_with("kemlu_lapor_diri.jsonl", ("\n".join(lines) + "\n").encode("utf-8")) as path:
         try:
@@ -104,8 +115,9 @@ def test_jsonl_lines_are_rows_or_a_file_error(lines: list[str]) -> None:
         st.binary(max_size=200).map(lambda b: b"PK\x03\x04" + b),
         st.text(max_size=200).map(lambda t: t.encode("utf-8")),
     ),
-    name=st.sampled_from(["lpk_registry.csv", "bp2mi_penempatan.csv", "kemlu_lapor_diri.jsonl",
-                          "kemnaker_siapkerja.xlsx"]),
+    name=st.sampled_from(
+        ["lpk_registry.csv", "bp2mi_penempatan.csv", "kemlu_lapor_diri.jsonl", "kemnaker_siapkerja.xlsx"]
+    ),
 )
 def test_any_file_ends_as_a_result_or_a_file_error(content: bytes, name: str) -> None:
     with file_with(name, content) as path:

@@ -11,8 +11,10 @@ import pytest
 
 from loaders.read import FileError, list_sources, read_file, recognise
 
-BP2MI_HEADER = ("id_sisko;nik;nama;jenis_kelamin;tanggal_lahir;kode_kabkota;no_hp;no_paspor;jabatan;negara_tujuan;"
-                "p3mi;tanggal_berangkat;biaya_ditanggung_pmi;skema;catatan_internal")
+BP2MI_HEADER = (
+    "id_sisko;nik;nama;jenis_kelamin;tanggal_lahir;kode_kabkota;no_hp;no_paspor;jabatan;negara_tujuan;"
+    "p3mi;tanggal_berangkat;biaya_ditanggung_pmi;skema;catatan_internal"
+)
 
 
 def write(path: Path, text: str) -> Path:
@@ -21,8 +23,15 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_sources_and_recognition() -> None:
-    assert list_sources() == ["bp2mi", "kemlu", "kemnaker", "lpk_registry", "mitra_registry", "p3mi_registry",
-                              "pengaduan"]
+    assert list_sources() == [
+        "bp2mi",
+        "kemlu",
+        "kemnaker",
+        "lpk_registry",
+        "mitra_registry",
+        "p3mi_registry",
+        "pengaduan",
+    ]
     assert recognise("x/bp2mi_penempatan_2024.csv") == "bp2mi"
     assert recognise("kemnaker_siapkerja.xlsx") == "kemnaker"
     assert recognise("kemlu_lapor_diri_01.jsonl") == "kemlu"
@@ -31,18 +40,24 @@ def test_sources_and_recognition() -> None:
 
 
 def test_bp2mi_canonical_values_rows_and_rejects(tmp_path: Path) -> None:
-    path = write(tmp_path / "bp2mi_penempatan_a.csv", "\n".join([
-        BP2MI_HEADER,
-        "SK-1;3507015505990001;SITI AMINAH BINTI AHMAD;P;15-05-1999;35.07;0812-3456-7890;c 123 4567;"
-        "Penata Laksana Rumah Tangga;Arab Saudi;PT. Maju Jaya Abadi;01-02-2024;Rp 1.500.000;P to P;rahasia",
-        "SK-2;12345;BUDI;L;31-02-1999;99.99;xx;;Caregiver;Taiwan;MAJU JAYA ABADI, PT;02-02-2024;;SPSK;",
-        "",
-        "SK-3;;TONO;L;;;;;;Narnia;;03-02-2024;;;",
-        "SK-1;;DUPLIKAT;L;;;;;;Jepang;;04-02-2024;;;",
-        "SK-4;too;few",
-        'SK-5;;"DUA\nBARIS";L;;;;;;Jepang;;05-02-2024;;;',
-        "SK-6;;;L;;;;;;Jepang;;06-02-2024;;;",
-    ]) + "\n")
+    path = write(
+        tmp_path / "bp2mi_penempatan_a.csv",
+        "\n".join(
+            [
+                BP2MI_HEADER,
+                "SK-1;3507015505990001;SITI AMINAH BINTI AHMAD;P;15-05-1999;35.07;0812-3456-7890;c 123 4567;"
+                "Penata Laksana Rumah Tangga;Arab Saudi;PT. Maju Jaya Abadi;01-02-2024;Rp 1.500.000;P to P;rahasia",
+                "SK-2;12345;BUDI;L;31-02-1999;99.99;xx;;Caregiver;Taiwan;MAJU JAYA ABADI, PT;02-02-2024;;SPSK;",
+                "",
+                "SK-3;;TONO;L;;;;;;Narnia;;03-02-2024;;;",
+                "SK-1;;DUPLIKAT;L;;;;;;Jepang;;04-02-2024;;;",
+                "SK-4;too;few",
+                'SK-5;;"DUA\nBARIS";L;;;;;;Jepang;;05-02-2024;;;',
+                "SK-6;;;L;;;;;;Jepang;;06-02-2024;;;",
+            ]
+        )
+        + "\n",
+    )
     reading = read_file(path)
     assert reading.source == "bp2mi"
     rows, rejects = reading.read_all()
@@ -73,8 +88,10 @@ def test_bp2mi_canonical_values_rows_and_rejects(tmp_path: Path) -> None:
 
 
 def test_raw_keeps_every_original_column(tmp_path: Path) -> None:
-    path = write(tmp_path / "bp2mi_penempatan_a.csv",
-                 BP2MI_HEADER + "\nSK-1;;ANI;P;;;;;;Malaysia;;01-02-2024;;;catatan rahasia\n")
+    path = write(
+        tmp_path / "bp2mi_penempatan_a.csv",
+        BP2MI_HEADER + "\nSK-1;;ANI;P;;;;;;Malaysia;;01-02-2024;;;catatan rahasia\n",
+    )
     batch = next(iter(read_file(path)))
     raw = batch.raw
     assert raw.loc[0, "catatan_internal"] == "catatan rahasia"
@@ -94,14 +111,58 @@ def test_kemnaker_xlsx(tmp_path: Path) -> None:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "Data PMI"
-    sheet.append(["NO REGISTRASI", "NIK", "NAMA LENGKAP", "TGL LAHIR", "JENIS KELAMIN", "PROVINSI", "KAB/KOTA",
-                  "NEGARA TUJUAN", "JABATAN", "NAMA P3MI", "STATUS", "TGL DAFTAR", "KOLOM LAIN"])
-    sheet.append(["REG-1", 3507015505990001, "Siti Aminah Binti Ahmad", dt.datetime(1999, 5, 15), "Perempuan",
-                  "Jawa Timur", "KAB. MALANG", "Hong Kong", "Caregiver", "MAJU JAYA ABADI, PT", "BATAL",
-                  "2024-01-10", "x"])
+    sheet.append(
+        [
+            "NO REGISTRASI",
+            "NIK",
+            "NAMA LENGKAP",
+            "TGL LAHIR",
+            "JENIS KELAMIN",
+            "PROVINSI",
+            "KAB/KOTA",
+            "NEGARA TUJUAN",
+            "JABATAN",
+            "NAMA P3MI",
+            "STATUS",
+            "TGL DAFTAR",
+            "KOLOM LAIN",
+        ]
+    )
+    sheet.append(
+        [
+            "REG-1",
+            3507015505990001,
+            "Siti Aminah Binti Ahmad",
+            dt.datetime(1999, 5, 15),
+            "Perempuan",
+            "Jawa Timur",
+            "KAB. MALANG",
+            "Hong Kong",
+            "Caregiver",
+            "MAJU JAYA ABADI, PT",
+            "BATAL",
+            "2024-01-10",
+            "x",
+        ]
+    )
     sheet.append([None] * 13)
-    sheet.append(["REG-2", None, "Budi", 36000, "Laki-laki", "Jawa Timur", "MALANG", "Korea Selatan", None, None,
-                  "BERANGKAT", None, None])
+    sheet.append(
+        [
+            "REG-2",
+            None,
+            "Budi",
+            36000,
+            "Laki-laki",
+            "Jawa Timur",
+            "MALANG",
+            "Korea Selatan",
+            None,
+            None,
+            "BERANGKAT",
+            None,
+            None,
+        ]
+    )
     sheet.append(["REG-3", None, "Tono", None, "Laki-laki", None, None, "Malaysia", None, None, "HILANG", None, None])
     path = tmp_path / "kemnaker_siapkerja_2024.xlsx"
     workbook.save(path)
@@ -124,10 +185,22 @@ def test_kemnaker_xlsx(tmp_path: Path) -> None:
 
 def test_kemlu_jsonl(tmp_path: Path) -> None:
     records = [
-        {"registration_id": "LD-1", "passport_no": "c1234567", "full_name": "SITI AMINAH", "date_of_birth": "1999/05/15",
-         "gender": "F", "country": "Saudi Arabia", "city": "Riyadh", "mission": "KBRI Riyadh",
-         "occupation": "housemaid", "registered_at": "2024-03-05T10:22:33+03:00", "phone_local": "0501234567",
-         "phone_id": "+62 812-3456-7890", "visa_type": "Work", "device": {"os": "android"}},
+        {
+            "registration_id": "LD-1",
+            "passport_no": "c1234567",
+            "full_name": "SITI AMINAH",
+            "date_of_birth": "1999/05/15",
+            "gender": "F",
+            "country": "Saudi Arabia",
+            "city": "Riyadh",
+            "mission": "KBRI Riyadh",
+            "occupation": "housemaid",
+            "registered_at": "2024-03-05T10:22:33+03:00",
+            "phone_local": "0501234567",
+            "phone_id": "+62 812-3456-7890",
+            "visa_type": "Work",
+            "device": {"os": "android"},
+        },
         {"registration_id": "LD-2", "full_name": "BUDI", "country": "TW", "gender": "X", "phone_local": 912345678},
         {"registration_id": "LD-3", "full_name": "TONO", "country": "Atlantis"},
     ]
@@ -137,7 +210,9 @@ def test_kemlu_jsonl(tmp_path: Path) -> None:
     rows, rejects = reading.read_all()
     assert list(rows["_row"]) == [1, 3]
     first = rows.iloc[0]
-    assert first["placement.country"] == "SA" and first["worker.sex"] == "P" and first["worker.passport_no"] == "C1234567"
+    assert (
+        first["placement.country"] == "SA" and first["worker.sex"] == "P" and first["worker.passport_no"] == "C1234567"
+    )
     assert first["worker.phone_abroad"] == "+966501234567" and first["worker.phone"] == "+6281234567890"
     assert first["placement.registration_date"] == "2024-03-05" and first["placement.status"] == "ARRIVED"
     assert first["placement.job_code"] == "DOMESTIC_WORKER" and first["placement.visa_type"] == "work"
@@ -150,30 +225,41 @@ def test_kemlu_jsonl(tmp_path: Path) -> None:
 
 
 def test_registries_and_complaints(tmp_path: Path) -> None:
-    p3mi = write(tmp_path / "p3mi_registry.csv",
-                 "no_sip3mi,nama_perusahaan,kode_kabkota,telepon,email,tanggal_terbit,berlaku_sampai,status\n"
-                 "SIP-1,PT. Maju Jaya Abadi,35.07,021-5551234,Info@Maju.co.id,2019-01-01,2024-01-01,DICABUT\n")
+    p3mi = write(
+        tmp_path / "p3mi_registry.csv",
+        "no_sip3mi,nama_perusahaan,kode_kabkota,telepon,email,tanggal_terbit,berlaku_sampai,status\n"
+        "SIP-1,PT. Maju Jaya Abadi,35.07,021-5551234,Info@Maju.co.id,2019-01-01,2024-01-01,DICABUT\n",
+    )
     row = read_file(p3mi).read_all()[0].iloc[0]
     assert row["agency.licence_no"] == "SIP-1" and row["agency.name_norm"] == "MAJU JAYA ABADI"
     assert row["agency.phone"] == "+62215551234" and row["agency.email"] == "info@maju.co.id"
     assert row["agency.licence_expires"] == "2024-01-01" and row["agency.status"] == "DICABUT"
 
-    lpk = write(tmp_path / "lpk_registry.csv", "no_izin,nama_lpk,kapasitas_per_bulan\nL-1,LPK Harapan,40\nL-2,LPK Dua,banyak\n")
+    lpk = write(
+        tmp_path / "lpk_registry.csv", "no_izin,nama_lpk,kapasitas_per_bulan\nL-1,LPK Harapan,40\nL-2,LPK Dua,banyak\n"
+    )
     rows, rejects = read_file(lpk).read_all()
     assert rows["lpk.capacity_per_month"].tolist()[0] == 40 and rows["lpk.capacity_per_month"].isna().tolist()[1]
     assert rejects.iloc[0].action == "field_cleared"
 
-    mitra = write(tmp_path / "mitra_registry.csv",
-                  "nama,negara,status,p3mi_sip3mi\nAl Safwa Co. Ltd,Arab Saudi,BLACKLIST,SIP-1\n"
-                  "Al Safwa Co. Ltd,Arab Saudi,BLACKLIST,SIP-2\nAl Safwa Co. Ltd,Arab Saudi,BLACKLIST,SIP-1\n")
+    mitra = write(
+        tmp_path / "mitra_registry.csv",
+        "nama,negara,status,p3mi_sip3mi\nAl Safwa Co. Ltd,Arab Saudi,BLACKLIST,SIP-1\n"
+        "Al Safwa Co. Ltd,Arab Saudi,BLACKLIST,SIP-2\nAl Safwa Co. Ltd,Arab Saudi,BLACKLIST,SIP-1\n",
+    )
     rows, rejects = read_file(mitra).read_all()
-    assert list(rows["_record_id"]) == ["mitra_registry:Al Safwa Co. Ltd|Arab Saudi|SIP-1",
-                                        "mitra_registry:Al Safwa Co. Ltd|Arab Saudi|SIP-2"]
+    assert list(rows["_record_id"]) == [
+        "mitra_registry:Al Safwa Co. Ltd|Arab Saudi|SIP-1",
+        "mitra_registry:Al Safwa Co. Ltd|Arab Saudi|SIP-2",
+    ]
     assert rows.iloc[0]["partner.name_norm"] == "AL SAFWA" and rows.iloc[0]["partner.country"] == "SA"
     assert rejects.iloc[0].row == 4 and "duplicate" in rejects.iloc[0].reason
 
-    cases = write(tmp_path / "pengaduan.csv", "no_pengaduan,tanggal,nik,nama_pmi,negara,jenis_masalah,teradu_p3mi,status\n"
-                  "P-1,2024-03-01,3507015505990001,Siti binti Ahmad,Malaysia,gaji tidak dibayar,PT Maju Jaya Abadi,PROSES\n")
+    cases = write(
+        tmp_path / "pengaduan.csv",
+        "no_pengaduan,tanggal,nik,nama_pmi,negara,jenis_masalah,teradu_p3mi,status\n"
+        "P-1,2024-03-01,3507015505990001,Siti binti Ahmad,Malaysia,gaji tidak dibayar,PT Maju Jaya Abadi,PROSES\n",
+    )
     row = read_file(cases).read_all()[0].iloc[0]
     assert row["case.case_id"] == "P-1" and row["case.kind"] == "GAJI_TIDAK_DIBAYAR" and row["case.country"] == "MY"
     assert row["case.worker_name_norm"] == "SITI" and row["case.agency_name_norm"] == "MAJU JAYA ABADI"
@@ -181,7 +267,7 @@ def test_registries_and_complaints(tmp_path: Path) -> None:
 
 def test_explicit_source_overrides_the_name(tmp_path: Path) -> None:
     path = write(tmp_path / "export.txt", "no_izin,nama_lpk\nL-1,LPK Satu\n")
-    with pytest.raises(FileError, match="export.txt"):
+    with pytest.raises(FileError, match=r"export\.txt"):
         read_file(path)
     assert read_file(path, source="lpk_registry").read_all()[0].iloc[0]["lpk.licence_no"] == "L-1"
 

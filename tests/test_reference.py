@@ -24,9 +24,20 @@ from reference import (
 @pytest.mark.parametrize(
     ("text", "alpha2"),
     [
-        ("Arab Saudi", "SA"), ("Korea Selatan", "KR"), ("Jepang", "JP"), ("Belanda", "NL"), ("Jerman", "DE"),
-        ("Uni Emirat Arab", "AE"), ("Amerika Serikat", "US"), ("hong kong", "HK"), ("Saudi Arabia", "SA"),
-        ("United Arab Emirates", "AE"), ("Taiwan", "TW"), ("TW", "TW"), ("my", "MY"), ("MYS", "MY"),
+        ("Arab Saudi", "SA"),
+        ("Korea Selatan", "KR"),
+        ("Jepang", "JP"),
+        ("Belanda", "NL"),
+        ("Jerman", "DE"),
+        ("Uni Emirat Arab", "AE"),
+        ("Amerika Serikat", "US"),
+        ("hong kong", "HK"),
+        ("Saudi Arabia", "SA"),
+        ("United Arab Emirates", "AE"),
+        ("Taiwan", "TW"),
+        ("TW", "TW"),
+        ("my", "MY"),
+        ("MYS", "MY"),
         ("Viet Nam", "VN"),
     ],
 )
@@ -57,8 +68,16 @@ def test_regency_by_code(code: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "code"),
-    [("KAB. MALANG", "35.07"), ("Kabupaten Malang", "35.07"), ("Kab Malang", "35.07"), ("Kota Malang", "35.73"),
-     ("KOTA MALANG", "35.73"), ("Jakarta Pusat", "31.71"), ("KOTA ADM. JAKARTA PUSAT", "31.71"), ("PONOROGO", "35.02")],
+    [
+        ("KAB. MALANG", "35.07"),
+        ("Kabupaten Malang", "35.07"),
+        ("Kab Malang", "35.07"),
+        ("Kota Malang", "35.73"),
+        ("KOTA MALANG", "35.73"),
+        ("Jakarta Pusat", "31.71"),
+        ("KOTA ADM. JAKARTA PUSAT", "31.71"),
+        ("PONOROGO", "35.02"),
+    ],
 )
 def test_regency_by_name_variant(name: str, code: str) -> None:
     match = find_regency(name)
@@ -80,11 +99,21 @@ def test_province_names() -> None:
 
 @pytest.mark.parametrize(
     ("title", "code"),
-    [("Penata Laksana Rumah Tangga", "DOMESTIC_WORKER"), ("Caregiver", "CAREGIVER"),
-     ("Operator Produksi", "FACTORY_OPERATOR"), ("ABK Perikanan", "FISHING_CREW"), ("Perawat Lansia", "ELDERLY_CARER"),
-     ("Perawat", "NURSE"), ("Sopir Keluarga", "FAMILY_DRIVER"), ("Sopir", "DRIVER"), ("Pekerja Kebun Sawit", "PLANTATION_WORKER"),
-     ("Tukang Bangunan", "CONSTRUCTION_WORKER"), ("Pelayan Restoran", "HOSPITALITY_WORKER"), ("Juru Masak", "COOK"),
-     ("Astronaut", "OTHER")],
+    [
+        ("Penata Laksana Rumah Tangga", "DOMESTIC_WORKER"),
+        ("Caregiver", "CAREGIVER"),
+        ("Operator Produksi", "FACTORY_OPERATOR"),
+        ("ABK Perikanan", "FISHING_CREW"),
+        ("Perawat Lansia", "ELDERLY_CARER"),
+        ("Perawat", "NURSE"),
+        ("Sopir Keluarga", "FAMILY_DRIVER"),
+        ("Sopir", "DRIVER"),
+        ("Pekerja Kebun Sawit", "PLANTATION_WORKER"),
+        ("Tukang Bangunan", "CONSTRUCTION_WORKER"),
+        ("Pelayan Restoran", "HOSPITALITY_WORKER"),
+        ("Juru Masak", "COOK"),
+        ("Astronaut", "OTHER"),
+    ],
 )
 def test_job_codes(title: str, code: str) -> None:
     assert job_code(title) == code
@@ -114,10 +143,19 @@ def test_nik_two_digit_year_never_in_the_future() -> None:
 
 @pytest.mark.parametrize(
     ("nik", "reason"),
-    [("350701150599000", "16 digits"), ("35070115059900012", "16 digits"), ("35O7011505990001", "16 digits"),
-     ("9907011505990001", "province"), ("3500011505990001", "regency"), ("3507001505990001", "district"),
-     ("3507013202990001", "birth date"), ("3507017202990001", "birth date"), ("3507011513990001", "birth date"),
-     ("3507012902230001", "birth date"), ("3507011505990000", "serial")],
+    [
+        ("350701150599000", "16 digits"),
+        ("35070115059900012", "16 digits"),
+        ("35O7011505990001", "16 digits"),
+        ("9907011505990001", "province"),
+        ("3500011505990001", "regency"),
+        ("3507001505990001", "district"),
+        ("3507013202990001", "birth date"),
+        ("3507017202990001", "birth date"),
+        ("3507011513990001", "birth date"),
+        ("3507012902230001", "birth date"),
+        ("3507011505990000", "serial"),
+    ],
 )
 def test_invalid_nik_says_why(nik: str, reason: str) -> None:
     info = parse_nik(nik)
@@ -147,7 +185,8 @@ def test_fast_mobile_path_agrees_with_phonenumbers() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["PT. Maju Jaya Abadi", "MAJU JAYA ABADI, PT", "PT MAJU JAYA ABADI", "pt.maju  jaya abadi", "Maju Jaya Abadi PT."]
+    "name",
+    ["PT. Maju Jaya Abadi", "MAJU JAYA ABADI, PT", "PT MAJU JAYA ABADI", "pt.maju  jaya abadi", "Maju Jaya Abadi PT."],
 )
 def test_company_forms_are_stripped(name: str) -> None:
     assert normalize_org_name(name) == "MAJU JAYA ABADI"
@@ -159,7 +198,10 @@ def test_company_name_that_is_only_a_form_survives() -> None:
 
 
 def test_person_names() -> None:
-    assert split_person_name("Siti  Aminah Binti Ahmad").__dict__ == {"name_norm": "SITI AMINAH", "father_name": "AHMAD"}
+    assert split_person_name("Siti  Aminah Binti Ahmad").__dict__ == {
+        "name_norm": "SITI AMINAH",
+        "father_name": "AHMAD",
+    }
     assert split_person_name("BUDI SANTOSO BIN SUPARMAN").father_name == "SUPARMAN"
     assert split_person_name("H. Ahmad Yusuf").name_norm == "AHMAD YUSUF"
     assert split_person_name("  dewi   lestari ") == split_person_name("DEWI LESTARI")
