@@ -96,9 +96,8 @@ def plant(rng: np.random.Generator, persons: pd.DataFrame, pl: pd.DataFrame, org
             truth.add(pid, rule, "person", persons.at[p, "person_id"], "underage_worker")
 
     # R11: one passport number used by two different people
-    for i in _pick(rng, proc & single, _count(n, 0.0005, 1), used):
-        j = int(rng.choice(np.flatnonzero(proc & single & ~used)))
-        used[j] = True
+    pairs = _pick(rng, proc & single, 2 * _count(n, 0.0005, 1), used)
+    for i, j in zip(pairs[0::2], pairs[1::2], strict=False):
         a, b = pl.at[i, "person"], pl.at[j, "person"]
         persons.at[b, "passport"] = persons.at[a, "passport"]
         pid = truth.new("R11")
@@ -108,17 +107,21 @@ def plant(rng: np.random.Generator, persons: pd.DataFrame, pl: pd.DataFrame, org
 
     # R2: household workers sent to a moratorium country outside SPSK
     households = org.employers
+    by_country = {iso: np.flatnonzero(g) for iso, g in ((iso, (households["iso2"] == iso).to_numpy() & (
+        households["kind"] == "perseorangan").to_numpy()) for iso in ref.MORATORIUM)}
+    mitras_of = {iso: np.flatnonzero((org.mitra["iso2"] == iso).to_numpy() & (org.mitra["kind"] == "mitra").to_numpy())
+                 for iso in ref.MORATORIUM}
     for i in _pick(rng, proc & (scheme == "P to P") & np.isin(job, ["PLRT", "CG", "BABY", "DRV"]), _count(n, 0.0015),
                    used):
         iso = rng.choice(["SA", "AE", "KW", "QA", "JO", "OM", "BH"], p=[0.45, 0.2, 0.1, 0.1, 0.05, 0.05, 0.05])
-        pool = np.flatnonzero((households["iso2"] == iso).to_numpy()
-                              & (households["kind"] == "perseorangan").to_numpy())
+        pool = by_country[iso]
         if len(pool):
             emp = int(rng.choice(pool))
         else:
             emp = len(households)
             households.loc[emp] = [names.household_names(rng, "ar", 1)[0], iso, "perseorangan"]
-        mitras = np.flatnonzero((org.mitra["iso2"] == iso).to_numpy() & (org.mitra["kind"] == "mitra").to_numpy())
+            by_country[iso] = np.array([emp])
+        mitras = mitras_of[iso]
         pl.at[i, "country"], pl.at[i, "employer"] = iso, emp
         if len(mitras):
             pl.at[i, "mitra"] = int(rng.choice(mitras))
@@ -292,10 +295,11 @@ def plant(rng: np.random.Generator, persons: pd.DataFrame, pl: pd.DataFrame, org
     kemlu = pl["kemlu"].to_numpy()
     pl["kemlu_employer"] = pl["employer"]
     pl["kemlu_job"] = pl["job"]
+    employers_in = {iso: np.asarray(ix) for iso, ix in households.groupby("iso2").groups.items()}
     for i in _pick(rng, proc & kemlu, _count(n, 0.003), used):
         pid = truth.new("R8")
         if rng.random() < 0.5 or pl.at[i, "job"] == "PLRT":
-            same = np.flatnonzero((households["iso2"] == pl.at[i, "country"]).to_numpy())
+            same = employers_in[pl.at[i, "country"]]
             pl.at[i, "kemlu_employer"] = int(rng.choice(same))
             role = "employer_differs"
         else:
