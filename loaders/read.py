@@ -139,8 +139,9 @@ class FileReading:
         return canonical, self.rejects
 
     def _batch(self, chunk: _Chunk) -> Batch:
-        table, rows = _drop_blank_rows(chunk.table, chunk.rows)
-        cleaned = _with_mapped_columns(table, self.mapping)
+        table, cleaned, rows = _drop_blank_rows(
+            chunk.table, _with_mapped_columns(chunk.table, self.mapping), chunk.rows
+        )
         record_ids = _record_ids(cleaned, self.mapping)
         duplicate = self._duplicates(record_ids)
         result = validate(self.mapping, cleaned, rows, record_ids, duplicate, self.file)
@@ -206,17 +207,23 @@ def read_file(path: str | Path, source: str | None = None, batch_size: int = DEF
 # shared steps
 
 
-def _drop_blank_rows(table: pa.Table, rows: np.ndarray) -> tuple[pa.Table, np.ndarray]:
-    if table.num_columns == 0 or table.num_rows == 0:
-        return table, rows
-    blank = None
-    for column in table.columns:
-        is_blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(column), ""), True)
-        blank = is_blank if blank is None else pc.and_(blank, is_blank)
+def _drop_blank_rows(table: pa.Table, cleaned: pa.Table, rows: np.ndarray) -> tuple[pa.Table, pa.Table, np.ndarray]:
+    """Drop blank lines (all fields empty): they are not rows. ``cleaned`` is the mapped columns
+    with blanks as null; only rows blank there need a look at the other columns."""
+    if cleaned.num_columns == 0 or cleaned.num_rows == 0:
+        return table, cleaned, rows
+    blank = pc.is_null(cleaned.column(0))
+    for column in cleaned.columns[1:]:
+        blank = pc.and_(blank, pc.is_null(column))
     if not pc.any(blank).as_py():
-        return table, rows
+        return table, cleaned, rows
+    mapped = set(cleaned.column_names)
+    for name in table.column_names:
+        if name not in mapped:
+            blank = pc.and_(blank, pc.fill_null(pc.equal(pc.utf8_trim_whitespace(table.column(name)), ""), True))
     keep = pc.invert(blank)
-    return table.filter(keep), rows[np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)]
+    mask = np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)
+    return table.filter(keep), cleaned.filter(keep), rows[mask]
 
 
 def _with_mapped_columns(table: pa.Table, mapping: SourceMapping) -> pa.Table:
