@@ -161,7 +161,7 @@ def _plan_lengths() -> tuple[pa.Array, dict[str, tuple[str, str]]]:
     regions: dict[str, tuple[str, str]] = {}
     for region in phonenumbers.SUPPORTED_REGIONS:
         meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
-        if meta is None or meta.general_desc is None:
+        if meta is None or meta.general_desc is None or meta.country_code is None:
             continue
         valid.update(meta.country_code * 100 + length for length in meta.general_desc.possible_length or ())
         regions[region] = (str(meta.country_code), meta.national_prefix or "")
