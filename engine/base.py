@@ -93,6 +93,22 @@ class Engine(ABC):
     def apply_schema(self) -> list[Statement]:
         """Create the schema's indexes and constraints; idempotent. Returns what was created."""
 
+    # The bulk path: engines that can build a whole graph faster than MERGE batches say so.
+    supports_bulk = False
+
+    def is_empty(self) -> bool:
+        return not self.read("MATCH (n) RETURN n.id AS id LIMIT 1")
+
+    def bulk_create(
+        self,
+        nodes: dict[str, Any],
+        edges: dict[tuple[str, str, str], Any],
+        on_entities: Callable[[int], None] | None = None,
+    ) -> WriteSummary:
+        """Create a whole graph from node tables (``id`` + properties, per label) and edge tables
+        (``a``, ``b`` + properties, per (from, type, to)); only on an empty graph."""
+        raise NotImplementedError(f"{self.name} has no bulk path")
+
     @abstractmethod
     def health(self) -> Health:
         """Answer whether the store is reachable, with its version."""

@@ -68,9 +68,14 @@ def placeholder(name: str) -> Any:
     return "x"
 
 
+# Keys of the parameter maps that queries read with ``r.<key>`` besides schema properties:
+# edge endpoints (``a``, ``b``) and property maps (``props``) in the loaders' UNWIND batches.
+PARAMETER_MAP_KEYS = frozenset({"a", "b", "props"})
+
+
 def schema_vocabulary(schema: Schema = SCHEMA) -> dict[str, Any]:
     """What the linter knows of the database: every label, type, key and allowed triple."""
-    keys = {"id"}
+    keys = {"id", *PARAMETER_MAP_KEYS}
     for node in schema.nodes.values():
         keys |= node.property_names
     for rel in schema.relationships.values():

@@ -22,7 +22,8 @@ app = typer.Typer(
 report_app = typer.Typer(help="Write reports (HTML + CSV + JSON).", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 
-console = Console()
+# Not a terminal (CI, pipes): wide enough that tables stay readable.
+console = Console() if sys.stdout.isatty() else Console(width=150)
 _state = {"debug": False}
 
 
@@ -107,16 +108,59 @@ def generate(
     mess: Annotated[float, typer.Option(min=0.0, max=1.0, help="How messy the sources are.")] = 0.3,
 ) -> None:
     """Write a synthetic dataset in the agencies' formats, plus ground_truth/."""
-    _pending("generate", 3)
+    from generator import generate as make_dataset
+    from jejak.progress import RichProgress
+
+    with RichProgress() as bar:
+        summary = make_dataset(workers=workers, seed=seed, out=out, mess=mess, progress=bar.step)
+    records = summary.get("records", {})
+    console.print(f"wrote {sum(records.values()):,} records for {workers:,} workers (seed {seed}) to {out}")
 
 
 @app.command()
 def load(
     directory: Annotated[Path, typer.Argument(help="Directory with the agencies' files.")],
     source: Annotated[str | None, typer.Option(help="Declare the source of every file instead of recognising it.")] = None,
+    mode: Annotated[str, typer.Option(help="auto (bulk into an empty graph, else merge), bulk or merge.")] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the load report as JSON.")] = False,
 ) -> None:
-    """Load every recognised file in DIRECTORY (registries first)."""
-    _pending("load", 3)
+    """Load every recognised file in DIRECTORY (registries first); rejects go to DATA_DIR/rejects."""
+    report = _load(directory, source, mode)
+    if as_json:
+        import json
+
+        print(json.dumps(report.as_dict(), indent=2, default=str))
+    else:
+        _print_load_report(report)
+    if report.failed:
+        raise JejakError(f"{len(report.failed)} file(s) could not be read: "
+                         + "; ".join(f.error for f in report.failed))
+
+
+def _load(directory: Path, source: str | None, mode: str):  # type: ignore[no-untyped-def]
+    from jejak.progress import RichProgress
+    from jejak.settings import get_settings
+    from loaders.pipeline import load_directory
+
+    if mode not in ("auto", "bulk", "merge"):
+        raise JejakError(f"unknown mode {mode!r}: use auto, bulk or merge")
+    settings = get_settings()
+    with _open_engine() as eng, RichProgress() as bar:
+        return load_directory(directory, eng, work_dir=settings.data_dir, source=source, mode=mode, progress=bar)
+
+
+def _print_load_report(report) -> None:  # type: ignore[no-untyped-def]
+    table = Table("file", "source", "read", "loaded", "rejected", "fields cleared", "already loaded", "status",
+                  title=f"load summary ({report.mode}, {report.seconds:.1f} s)")
+    for f in report.files:
+        table.add_row(f.file, f.source, f"{f.rows_read:,}", f"{f.rows_loaded:,}", f"{f.rows_rejected:,}",
+                      f"{f.fields_cleared:,}", f"{f.rows_already_loaded:,}", "FAILED: " + f.error if f.error else "ok")
+    for name in report.unrecognised:
+        table.add_row(name, "-", "", "", "", "", "", "skipped: no mapping recognises this file name")
+    console.print(table)
+    w = report.written
+    console.print(f"graph: +{w.nodes_created:,} nodes, +{w.relationships_created:,} relationships; "
+                  f"rejected rows and cleared fields are listed in {report.rejects_dir}")
 
 
 @app.command()
@@ -165,9 +209,14 @@ def viz(entity: Annotated[str, typer.Argument()], out: Annotated[Path, typer.Opt
 def demo(
     workers: Annotated[int, typer.Option(help="Workers in the demo dataset.")] = 20_000,
     out: Annotated[Path, typer.Option(help="Where the demo files go.")] = Path("demo-data"),
+    seed: Annotated[int, typer.Option(help="Seed of the demo dataset.")] = 1,
 ) -> None:
-    """The main job on the embedded engine: schema, demo data, load, status."""
-    init(reset=False)
+    """The main job on the embedded engine: demo data, schema, load, status."""
+    if not (out / "ground_truth" / "summary.json").exists():
+        generate(out=out, workers=workers, seed=seed, mess=0.3)
+    init(reset=True)
+    report = _load(out, None, "auto")
+    _print_load_report(report)
     status(as_json=False)
 
 

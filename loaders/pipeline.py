@@ -1,0 +1,221 @@
+"""``jejak load DIR``: read every recognised file, keep rejects and raw rows, write the graph.
+
+Order: registries first (so that names in placement rows find their licensed organisations),
+then the person sources in increasing order of trust (so the most trusted value wins), then
+complaints (which point at workers and agencies already loaded).
+
+Two ways to write: into an empty graph on an engine with a bulk path, everything is planned first
+and built in one atomic bulk operation; otherwise each file goes through idempotent MERGE
+batches. Either way a file that cannot be read fails alone, before any of it is written.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from engine.base import Engine, WriteSummary
+from loaders.plan import GraphDelta, Planner, reference_delta
+from loaders.read import Batch, FileError, list_sources, read_file, recognise
+from loaders.writers import BulkWriter, CypherWriter, name_index_from_graph
+
+LOAD_ORDER = ("p3mi_registry", "lpk_registry", "mitra_registry", "kemlu", "kemnaker", "bp2mi", "pengaduan")
+REJECT_FILE_COLUMNS = ["file", "row", "field", "value", "reason", "action"]
+
+
+@dataclass
+class FileResult:
+    file: str
+    source: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rows_already_loaded: int = 0
+    fields_cleared: int = 0
+    error: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class LoadReport:
+    mode: str = ""
+    files: list[FileResult] = field(default_factory=list)
+    unrecognised: list[str] = field(default_factory=list)
+    written: WriteSummary = field(default_factory=WriteSummary)
+    seconds: float = 0.0
+    rejects_dir: str = ""
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.error]
+
+    def as_dict(self) -> dict[str, object]:
+        return {**asdict(self), "failed": len(self.failed)}
+
+
+class Progress:
+    """What long work reports: a phase, rows done, rows in total when known. The CLI draws bars."""
+
+    def start(self, phase: str, total: int | None) -> None: ...
+
+    def advance(self, rows: int) -> None: ...
+
+    def done(self) -> None: ...
+
+
+def order_files(directory: Path, source: str | None = None) -> tuple[list[tuple[Path, str]], list[str]]:
+    """Recognised files in load order, and the names of the files no mapping recognises."""
+    found: list[tuple[Path, str]] = []
+    unknown: list[str] = []
+    known = set(list_sources())
+    for path in sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith(".")):
+        src = source or recognise(path)
+        if src is None or src not in known:
+            unknown.append(path.name)
+        else:
+            found.append((path, src))
+    rank = {s: i for i, s in enumerate(LOAD_ORDER)}
+    found.sort(key=lambda item: (rank.get(item[1], len(rank)), item[0].name))
+    return found, unknown
+
+
+def _count_lines(path: Path) -> int | None:
+    if path.suffix.lower() not in (".csv", ".jsonl", ".json", ".txt"):
+        return None
+    with path.open("rb") as fh:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+
+
+class _RawStore:
+    """Full raw rows, one Parquet file per input file: the graph keeps only slim SourceRecords."""
+
+    def __init__(self, root: Path, source: str, file: str) -> None:
+        self.path = root / source / (Path(file).name + ".parquet")
+        self.tmp = self.path.with_suffix(".parquet.tmp")
+        self.writer: pq.ParquetWriter | None = None
+
+    def write(self, table: pa.Table) -> None:
+        table = table.cast(pa.schema([pa.field(f.name, pa.string() if f.name not in ("_row", "_rejected") else f.type)
+                                      for f in table.schema]))
+        if self.writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.writer = pq.ParquetWriter(self.tmp, table.schema)
+        self.writer.write_table(table.cast(self.writer.schema) if table.schema != self.writer.schema else table)
+
+    def commit(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.tmp.replace(self.path)  # atomic: a rerun never sees half a file
+
+    def abort(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.tmp.unlink(missing_ok=True)
+
+
+def _read_whole_file(path: Path, source: str, result: FileResult, store: _RawStore,
+                     progress: Progress) -> tuple[list[Batch], pd.DataFrame]:
+    """Read and validate every row before anything is written: a file that breaks half-way
+    (truncated, bad bytes) then fails whole and leaves the graph unchanged."""
+    reading = read_file(path, source)
+    progress.start(f"read {path.name}", _count_lines(path))
+    batches = []
+    for batch in reading:
+        store.write(batch.raw_table)
+        batches.append(batch)
+        progress.advance(batch.rows_read)
+    progress.done()
+    result.rows_read = reading.rows_read
+    result.rows_rejected = reading.rows_rejected
+    rejects = reading.rejects
+    result.fields_cleared = int((rejects["action"] == "field_cleared").sum()) if len(rejects) else 0
+    return batches, rejects
+
+
+def _write_rejects(rejects_dir: Path, file: str, rejects: pd.DataFrame) -> None:
+    rejects_dir.mkdir(parents=True, exist_ok=True)
+    target = rejects_dir / (Path(file).name + ".rejects.csv")
+    if len(rejects):
+        out = rejects.reindex(columns=REJECT_FILE_COLUMNS)
+        out["file"] = Path(file).name
+        out.to_csv(target, index=False)
+    else:
+        target.unlink(missing_ok=True)
+
+
+def load_directory(
+    directory: Path,
+    engine: Engine,
+    *,
+    work_dir: Path,
+    source: str | None = None,
+    mode: str = "auto",
+    progress: Progress | None = None,
+    on_file: Callable[[FileResult], None] | None = None,
+) -> LoadReport:
+    """Load every recognised file of ``directory``. ``mode``: auto, bulk or merge."""
+    started = time.monotonic()
+    progress = progress or Progress()
+    if not directory.is_dir():
+        raise FileError(f"{directory}: not a directory")
+    files, unknown = order_files(directory, source)
+    report = LoadReport(unrecognised=unknown, rejects_dir=str(work_dir / "rejects"))
+    engine.apply_schema()
+    bulk = mode == "bulk" or (mode == "auto" and engine.supports_bulk and engine.is_empty())
+    report.mode = "bulk" if bulk else "merge"
+    planner = Planner(None if bulk else name_index_from_graph(engine))
+    cypher_writer = CypherWriter(engine)
+    bulk_writer = BulkWriter(engine) if bulk else None
+
+    reference = reference_delta({s for _, s in files} | set(LOAD_ORDER))
+    if bulk_writer:
+        bulk_writer.add(reference)
+    else:
+        report.written.add(cypher_writer.write(reference))
+
+    for path, src in files:
+        result = FileResult(file=path.name, source=src)
+        t0 = time.monotonic()
+        store = _RawStore(work_dir / "records", src, path.name)
+        try:
+            batches, rejects = _read_whole_file(path, src, result, store, progress)
+        except FileError as exc:
+            store.abort()
+            result.error = str(exc)
+        else:
+            store.commit()
+            _write_rejects(work_dir / "rejects", path.name, rejects)
+            progress.start(f"load {path.name}", sum(len(b.canonical) for b in batches))
+            for batch in batches:
+                frame = batch.canonical
+                if not bulk and len(frame):
+                    done = cypher_writer.complete(frame["_record_id"].tolist())
+                    result.rows_already_loaded += len(done)
+                    frame = frame[~frame["_record_id"].isin(done)]
+                delta = planner.plan(src, path.name, frame) if len(frame) else GraphDelta()
+                if bulk_writer:
+                    bulk_writer.add(delta)
+                elif not delta.is_empty:
+                    report.written.add(cypher_writer.write(delta))
+                result.rows_loaded += len(frame)
+                progress.advance(len(batch.canonical))
+            progress.done()
+        result.seconds = time.monotonic() - t0
+        report.files.append(result)
+        if on_file:
+            on_file(result)
+
+    if bulk_writer:
+        nodes, edges = bulk_writer.tables()
+        total = sum(len(t) for t in nodes.values()) + sum(len(t) for t in edges.values())
+        progress.start("bulk write", total)
+        report.written.add(engine.bulk_create(nodes, edges, progress.advance))
+        progress.done()
+    report.seconds = time.monotonic() - started
+    return report

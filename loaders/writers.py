@@ -1,0 +1,146 @@
+"""Send planned graph deltas to the engine: MERGE batches (any engine, any graph) or the bulk path.
+
+Why loading twice, or after a kill, gives the same graph:
+- every node and relationship is MERGEd on a deterministic business id;
+- a row's ``SourceRecord`` is marked ``complete`` by the last query of its batch, and rows whose
+  record is complete are skipped, so a rerun redoes (idempotently) exactly the unfinished rows;
+- the bulk path builds the graph under a temporary name and renames it into place at the end.
+
+Resolved property values: a later write overwrites an earlier one for each property it states,
+and sources are loaded in increasing order of trust, so the most trusted source stating a value
+wins. Every source's own value stays in the raw-row store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from engine.base import Engine, WriteSummary
+from engine.cypher import Cypher, cypher
+from graph_model import SCHEMA
+from loaders.plan import EdgeKey, GraphDelta, NameIndex
+
+BATCH_SIZE = 10_000
+
+
+def _upsert_node(label: str) -> Cypher:
+    SCHEMA.node(label)  # labels come only from the schema
+    return cypher(
+        "load.upsert." + label,
+        "UNWIND $rows AS r MERGE (n:%s {id: r.id}) SET n += r.props" % label,
+        doc="Create or update %s nodes by id; properties absent from a row are left alone." % label,
+    )
+
+
+def _merge_edge(key: EdgeKey, with_props: bool) -> Cypher:
+    from_label, rel_type, to_label = key
+    text = "UNWIND $rows AS r MATCH (a:%s {id: r.a}) MATCH (b:%s {id: r.b}) MERGE (a)-[e:%s]->(b)" % (
+        from_label, to_label, rel_type)
+    return cypher("load.edge.%s.%s.%s%s" % (from_label, rel_type, to_label, ".props" if with_props else ""),
+                  text + (" SET e += r.props" if with_props else ""))
+
+
+UPSERT = {label: _upsert_node(label) for label in SCHEMA.labels}
+MERGE_EDGE = {
+    ((f, rel.type, t), with_props): _merge_edge((f, rel.type, t), with_props)
+    for rel in SCHEMA.relationships.values()
+    for f in rel.from_labels
+    for t in rel.to_labels
+    for with_props in ((False, True) if rel.properties else (False,))
+}
+
+COMPLETE_RECORDS = cypher(
+    "load.complete_records",
+    "UNWIND $ids AS id MATCH (s:SourceRecord {id: id}) WHERE s.complete = true RETURN s.id AS id",
+    doc="Which of these source records were already loaded completely.",
+)
+MARK_COMPLETE = cypher(
+    "load.mark_complete",
+    "UNWIND $ids AS id MATCH (s:SourceRecord {id: id}) SET s.complete = true",
+)
+REGISTERED_NAMES = cypher(
+    "load.registered_names",
+    """
+    MATCH (n)
+    WHERE (n:Agency OR n:TrainingInstitute OR n:PartnerAgency) AND n.registered = true
+    RETURN labels(n)[0] AS label, n.name_norm AS name_norm, n.country AS country, n.id AS id
+    """,
+    doc="Registry organisations by normalised name, to link name-only mentions in placement rows.",
+)
+
+
+def _rows(table: pd.DataFrame, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """DataFrame -> parameter rows: ``keys`` at the top, other non-null columns under ``props``."""
+    out = []
+    for rec in pa.Table.from_pandas(table, preserve_index=False).to_pylist():
+        row = {k: rec.pop(k) for k in keys}
+        props = {k: v for k, v in rec.items() if v is not None}
+        if props or keys == ("id",):
+            row["props"] = props
+        out.append(row)
+    return out
+
+
+def name_index_from_graph(engine: Engine) -> NameIndex:
+    names = NameIndex()
+    by_label: dict[str, list[dict[str, Any]]] = {}
+    for row in engine.read(REGISTERED_NAMES, timeout_s=600):
+        by_label.setdefault(row["label"], []).append(row)
+    for label, rows in by_label.items():
+        names.add(label, [r["name_norm"] for r in rows], [r["country"] for r in rows], [r["id"] for r in rows])
+    return names
+
+
+class CypherWriter:
+    """MERGE batches: works on every engine and on a graph that already holds data."""
+
+    def __init__(self, engine: Engine, batch_size: int = BATCH_SIZE) -> None:
+        self.engine = engine
+        self.batch_size = batch_size
+
+    def complete(self, record_ids: list[str]) -> set[str]:
+        done: set[str] = set()
+        for start in range(0, len(record_ids), self.batch_size):
+            ids = record_ids[start:start + self.batch_size]
+            done.update(r["id"] for r in self.engine.read(COMPLETE_RECORDS, {"ids": ids}))
+        return done
+
+    def write(self, delta: GraphDelta, on_step: Callable[[], None] | None = None) -> WriteSummary:
+        total = WriteSummary()
+        for label in delta.nodes:
+            total.add(self.engine.write_batches(UPSERT[label], _rows(delta.node_table(label), ("id",)), self.batch_size))
+        for key in delta.edges:
+            table = delta.edge_table(key)
+            with_props = table.shape[1] > 2
+            total.add(self.engine.write_batches(MERGE_EDGE[(key, with_props)], _rows(table, ("a", "b")), self.batch_size))
+        # Last: mark the rows complete, so a rerun after a kill redoes exactly the unfinished ones.
+        ids = delta.record_ids()
+        for start in range(0, len(ids), self.batch_size):
+            self.engine.write(MARK_COMPLETE, {"ids": ids[start:start + self.batch_size]})
+        return total
+
+
+class BulkWriter:
+    """Collects every delta of a load into an empty graph, then builds it in one bulk operation."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.delta = GraphDelta()
+
+    def add(self, delta: GraphDelta) -> None:
+        self.delta.extend(delta)
+
+    def tables(self) -> tuple[dict[str, pd.DataFrame], dict[EdgeKey, pd.DataFrame]]:
+        nodes = {label: self.delta.node_table(label) for label in self.delta.nodes}
+        if "SourceRecord" in nodes:
+            nodes["SourceRecord"] = nodes["SourceRecord"].assign(complete=True)
+        edges = {key: self.delta.edge_table(key) for key in self.delta.edges}
+        return nodes, edges
+
+    def finish(self, on_entities: Callable[[int], None] | None = None) -> WriteSummary:
+        nodes, edges = self.tables()
+        return self.engine.bulk_create(nodes, edges, on_entities)
