@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,49 @@ def graph(settings: Settings) -> Iterator[Engine]:
     finally:
         eng.clear()
         eng.close()
+
+
+# -- a generated, loaded dataset shared by the query, flag, reconciliation and analytics tests ---
+DATASET_WORKERS = 3000
+DATASET_SEED = 11
+
+
+@dataclass(frozen=True)
+class Dataset:
+    files: Path  # the agencies' files
+    truth: Path  # ground_truth/ (tests and benchmarks only; never read by the product)
+    work_dir: Path  # rejects and raw-row store
+    graph_name: str
+
+
+@pytest.fixture(scope="session")
+def dataset(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Dataset:
+    """3,000 generated workers, loaded once per test session (a few seconds)."""
+    from generator import generate
+    from loaders.pipeline import load_directory
+
+    root = tmp_path_factory.mktemp("dataset")
+    files = root / "files"
+    generate(workers=DATASET_WORKERS, seed=DATASET_SEED, out=files)
+    name = "dataset"
+    with engine.connect(Settings(data_dir=data_dir, graph_name=name)) as eng:
+        eng.clear()
+        load_directory(files, eng, work_dir=root / "work")
+    return Dataset(files, files / "ground_truth", root / "work", name)
+
+
+@pytest.fixture
+def loaded(dataset: Dataset, data_dir: Path) -> Iterator[Engine]:
+    """A private copy of the loaded dataset's graph (GRAPH.COPY), free to modify; read-only tests
+    may use it too. Deleted afterwards."""
+    name = f"copy_{uuid.uuid4().hex[:12]}"
+    eng = engine.connect(Settings(data_dir=data_dir, graph_name=dataset.graph_name))
+    eng._connection.execute_command("GRAPH.COPY", dataset.graph_name, name)  # type: ignore[attr-defined]
+    eng.close()
+    copy = engine.connect(Settings(data_dir=data_dir, graph_name=name))
+    try:
+        yield copy
+    finally:
+        copy.clear()
+        copy._connection.delete(name)  # type: ignore[attr-defined]
+        copy.close()
