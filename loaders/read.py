@@ -434,24 +434,24 @@ def _cell_text(value: object) -> str | None:
 
 
 def _xlsx_chunks(path: Path, mapping: SourceMapping, batch_size: int) -> Iterator[_Chunk]:
-    import openpyxl  # only XLSX sources need it
+    # python-calamine (Rust) reads a sheet ~15x faster than openpyxl, which reads cell by cell.
+    from python_calamine import CalamineWorkbook
 
-    # openpyxl reports a damaged workbook through many exception types (zip, XML, KeyError,
-    # ValueError...); any of them while opening or reading means the file cannot be read.
+    # A damaged workbook surfaces as one of several exception types (zip, XML, calamine's own);
+    # any of them while opening or reading means the file cannot be read.
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = CalamineWorkbook.from_path(str(path))
     except Exception as exc:
         raise FileError(f"{path}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
+    sheet_name = mapping.sheet or workbook.sheet_names[0]
+    if sheet_name not in workbook.sheet_names:
+        raise FileError(f"{path}: no sheet {sheet_name!r} (sheets: {', '.join(workbook.sheet_names)})")
     try:
-        sheet_name = mapping.sheet or workbook.sheetnames[0]
-        if sheet_name not in workbook.sheetnames:
-            raise FileError(f"{path}: no sheet {sheet_name!r} (sheets: {', '.join(workbook.sheetnames)})")
-        try:
-            rows = list(workbook[sheet_name].iter_rows(values_only=True))
-        except Exception as exc:
-            raise FileError(f"{path}: sheet {sheet_name!r} cannot be read ({type(exc).__name__}: {exc})") from None
-    finally:
-        workbook.close()
+        # skip_empty_area=False keeps row i of the list as sheet row i + 1, so row numbers hold.
+        rows = [[None if c == "" else c for c in r]
+                for r in workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)]
+    except Exception as exc:
+        raise FileError(f"{path}: sheet {sheet_name!r} cannot be read ({type(exc).__name__}: {exc})") from None
     if not rows:
         raise FileError(f"{path}: sheet {sheet_name!r} is empty, expected a header row")
     header = _unique_names([str(h).strip() if h is not None else "" for h in rows[0]])
