@@ -1,0 +1,478 @@
+"""Entity resolution: one Worker per real person across BP2MI, Kemnaker and Kemlu (``jejak resolve``).
+
+    report = resolve(engine, work_dir)            # after ``jejak load``; incremental when it can be
+    decide(engine, work_dir, "W-1a..", "kemlu:LD2020-0000186", "reject")
+
+Pipeline (see each module):
+1. ``records``: every loaded worker record, re-derived from the raw-row store with comparison keys;
+2. ``model``: exact keys first (records sharing a NIK), then a Fellegi-Sunter model in Splink
+   (DuckDB), trained by EM without labels, scores candidate pairs from blocking rules;
+3. ``cluster``: human decisions, exact keys and model links (p >= 0.9) into clusters under
+   constraints (never two NIKs in one person, never two people a human kept apart);
+4. ``graph``: Workers merged (relationships moved, old ids kept as ``aliases``), resolved values
+   set, every REPORTED_IN scored with the fields that agreed, uncertain pairs proposed as
+   ``POSSIBLY_SAME`` for review.
+
+Ids are stable: a cluster keeps the id of a Worker it already had, preferring the survivor of an
+earlier run, else the smallest; re-running on the same input yields the same ids, and a new file
+never renames an existing person (new records join the existing cluster's id).
+
+Resolved values: per field, the first value stated in trust order bp2mi > kemnaker > kemlu, then
+the most recent record (departure, arrival or registration date), then the record id. Every
+source's own value stays queryable (``queries.reconcile.conflicts``).
+
+Incremental: the state of the last run (``<work_dir>/resolution/``: record -> person, scored pairs,
+the model) lets a later run score only new records (against everything, with the saved model) and
+re-cluster only the people they touch. The state is checked against the graph first; a mismatch
+(graph reset, another graph) means a full run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine.base import Engine, WriteSummary
+from engine.cypher import cypher
+from jejak.errors import InputError
+from loaders.plan import digest
+from loaders.resolve import graph as g
+from loaders.resolve import model as m
+from loaders.resolve.cluster import ACCEPT, REVIEW, Decisions, cluster
+from loaders.resolve.records import TRUST, WORKER_SOURCES, load_features
+
+STATE_VERSION = 1
+RESOLVED_FIELDS = {  # Worker property -> feature column
+    "name": "name", "name_norm": "name_norm", "sex": "sex", "birth_date": "birth_date", "nik": "nik",
+    "passport_no": "passport", "phone": "phone", "address": "address", "birth_place": "birth_place",
+    "father_name": "father_name", "nik_birth_date": "nik_birth_date", "nik_sex": "nik_sex",
+}
+# Fields whose disagreement between a person's records is a conflict (feature column -> label).
+CONFLICT_FIELDS = {"name_norm": "name", "birth_date": "birth_date", "sex": "sex", "nik": "nik",
+                   "passport": "passport_no", "phone": "phone", "regency": "regency"}
+
+DECISIONS = cypher(
+    "resolve.decisions",
+    "MATCH (d:MatchDecision) RETURN d.id AS id, d.decision AS decision, d.a AS a, d.b AS b, "
+    "d.a_records AS a_records, d.b_records AS b_records, d.decided_at AS decided_at ORDER BY d.decided_at, d.id",
+    doc="Every human match decision, oldest first.",
+)
+SAVE_DECISION = cypher(
+    "resolve.save_decision",
+    "MERGE (d:MatchDecision {id: $id}) SET d += $props",
+)
+WORKER_RECORDS = cypher(
+    "resolve.worker_records",
+    "UNWIND $ids AS id MATCH (w:Worker {id: id})-[:REPORTED_IN]->(s:SourceRecord) WHERE s.source IN $sources "
+    "RETURN w.id AS worker, s.id AS record",
+    doc="The source records of these workers.",
+)
+RECORD_EXISTS = cypher("resolve.record_exists",
+                       "MATCH (s:SourceRecord {id: $id}) WHERE s.source IN $sources RETURN s.id AS id")
+
+
+@dataclass
+class ResolveReport:
+    mode: str = ""  # full or incremental
+    records: int = 0
+    new_records: int = 0
+    people: int = 0
+    unresolved: int = 0  # records with no usable identifying field: kept alone, never force-merged
+    exact_links: int = 0
+    model_pairs: int = 0
+    review_pairs: int = 0
+    refused_links: int = 0
+    merged_nodes: int = 0
+    detached_records: int = 0
+    decisions: int = 0
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    written: WriteSummary = field(default_factory=WriteSummary)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Progress:
+    def start(self, phase: str, total: int | None) -> None: ...
+
+    def advance(self, rows: int) -> None: ...
+
+    def done(self) -> None: ...
+
+
+def state_dir(work_dir: Path) -> Path:
+    return Path(work_dir) / "resolution"
+
+
+# -- state of the last run ------------------------------------------------------------------------
+@dataclass
+class State:
+    records: pd.DataFrame  # record_id, worker, score, reason
+    pairs: pd.DataFrame  # a, b, p, reason (model pairs >= REVIEW)
+    model: dict[str, Any]
+    decisions: list[str]
+
+    @staticmethod
+    def load(folder: Path) -> State | None:
+        meta = folder / "state.json"
+        if not meta.exists():
+            return None
+        info = json.loads(meta.read_text(encoding="utf-8"))
+        if info.get("version") != STATE_VERSION:
+            return None
+        model = m.load(folder / "model.json")
+        if model is None:
+            return None
+        return State(pd.read_parquet(folder / "records.parquet"), pd.read_parquet(folder / "pairs.parquet"), model,
+                     list(info.get("decisions", [])))
+
+    def save(self, folder: Path, extra: dict[str, Any]) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.records.to_parquet(folder / "records.parquet", index=False)
+        self.pairs.to_parquet(folder / "pairs.parquet", index=False)
+        m.save(self.model, folder / "model.json")
+        info = {"version": STATE_VERSION, "decisions": self.decisions, **extra}
+        (folder / "state.json").write_text(json.dumps(info, indent=1, default=str), encoding="utf-8")
+
+
+def _state_matches_graph(engine: Engine, state: State, sample: int = 300) -> bool:
+    """The state describes this graph: a sample of its records sit in the Workers it says."""
+    if not len(state.records):
+        return False
+    rng = random.Random(len(state.records))
+    idx = sorted(rng.sample(range(len(state.records)), min(sample, len(state.records))))
+    rows = state.records.iloc[idx]
+    found = g.record_workers(engine, rows["record_id"].tolist(), WORKER_SOURCES)
+    return all(found.get(r) == w for r, w in zip(rows["record_id"], rows["worker"], strict=True))
+
+
+# -- decisions ---------------------------------------------------------------------------------------
+def read_decisions(engine: Engine) -> list[dict[str, Any]]:
+    return engine.read(DECISIONS)
+
+
+def _as_decisions(rows: list[dict[str, Any]]) -> Decisions:
+    out = Decisions()
+    for d in rows:
+        pair = (list(d["a_records"] or []), list(d["b_records"] or []))
+        (out.confirm if d["decision"] == "confirm" else out.reject).append(pair)
+    return out
+
+
+def _ref_records(engine: Engine, ref: str) -> tuple[str, list[str]]:
+    """A reference (worker id, alias, or source record id) -> (its worker id or record, its records)."""
+    from queries.reconcile import resolve_alias
+
+    if ":" in ref and engine.read(RECORD_EXISTS, {"id": ref, "sources": list(WORKER_SOURCES)}):
+        return ref, [ref]
+    worker = resolve_alias(engine, ref)
+    if worker is None:
+        raise InputError(f"{ref}: no such worker or worker source record")
+    rows = engine.read(WORKER_RECORDS, {"ids": [worker], "sources": list(WORKER_SOURCES)})
+    records = sorted(r["record"] for r in rows)
+    if not records:
+        raise InputError(f"{ref}: worker {worker} has no source record of its own to decide on")
+    return worker, records
+
+
+class _Links:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, xs: list[str]) -> None:
+        for x in xs[1:]:
+            self.parent[self.find(x)] = self.find(xs[0])
+
+    def connected(self, xs: list[str], ys: list[str]) -> bool:
+        roots = {self.find(x) for x in xs}
+        return any(self.find(y) in roots for y in ys)
+
+
+def decide(engine: Engine, work_dir: Path, a: str, b: str, decision: str, note: str = "") -> dict[str, Any]:
+    """Record a human decision that ``a`` and ``b`` are (confirm) or are not (reject) the same person.
+
+    ``a`` and ``b`` are worker ids (aliases too) or worker source record ids (``kemlu:LD2020-0000186``);
+    a worker stands for all its records at the time of the decision. Refused (InputError) when it
+    contradicts an earlier decision: confirming a pair rejected before (directly or through other
+    confirmed matches), or rejecting a pair confirmed before. Takes effect on the next resolve.
+    """
+    if decision not in ("confirm", "reject"):
+        raise InputError(f"unknown decision {decision!r}: use confirm or reject")
+    a_id, a_records = _ref_records(engine, a)
+    b_id, b_records = _ref_records(engine, b)
+    if a_id == b_id or set(a_records) == set(b_records):
+        raise InputError(f"{a} and {b} are the same worker: name a source record to split one off")
+    if decision == "reject":  # a record rejected from its own worker splits off from the rest
+        a_records = [r for r in a_records if r not in set(b_records)]
+        b_records = [r for r in b_records if r not in set(a_records)]
+    earlier = read_decisions(engine)
+    confirms = [d for d in earlier if d["decision"] == "confirm"]
+    rejects = [d for d in earlier if d["decision"] == "reject"]
+    links = _Links()
+    for d in confirms:
+        links.union(list(d["a_records"]) + list(d["b_records"]))
+    if decision == "reject":
+        if links.connected(a_records, b_records):
+            when = next((d["decided_at"] for d in confirms), "")
+            raise InputError(f"refused: {a} and {b} were confirmed as the same person ({when}); "
+                             f"a reject would contradict that decision")
+    else:
+        # the people as they are now: every record of every worker named in any decision
+        involved = sorted({r for d in earlier for r in list(d["a_records"]) + list(d["b_records"])}
+                          | set(a_records) | set(b_records))
+        for record, worker in g.record_workers(engine, involved, WORKER_SOURCES).items():
+            links.union(["W:" + worker, record])
+        links.union(a_records + b_records)
+        for d in rejects:
+            if links.connected(list(d["a_records"]), list(d["b_records"])):
+                raise InputError(f"refused: confirming {a} = {b} would make one person of {d['a']} and {d['b']}, "
+                                 f"which a person rejected as different people ({d['decided_at']})")
+    key = digest(decision, *sorted([",".join(sorted(a_records)), ",".join(sorted(b_records))]))
+    props = {"decision": decision, "a": a_id, "b": b_id, "a_records": sorted(a_records),
+             "b_records": sorted(b_records), "decided_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+             "note": note}
+    engine.write(SAVE_DECISION, {"id": "MD-" + key, "props": props})
+    return {"id": "MD-" + key, **props}
+
+
+# -- resolution ----------------------------------------------------------------------------------------
+def _usable(records: pd.DataFrame) -> pd.Series:
+    """A record can be matched at all: a NIK, a passport, a phone, or a name with a birth date."""
+    return (records["nik"].notna() | records["passport"].notna() | records["phone"].notna()
+            | (records["name_key"].notna() & records["birth_date"].notna()))
+
+
+def _targets(recs: pd.DataFrame, established: set[str]) -> pd.Series:
+    """Per cluster label: the Worker id it keeps (see module docstring)."""
+    counts = recs.groupby(["cluster", "current"]).agg(n=("record_id", "size"), first=("record_id", "min"))
+    counts = counts.reset_index().sort_values(["current", "n", "first"], ascending=[True, False, True])
+    owner = counts.drop_duplicates("current")  # each current Worker belongs to the cluster with most of its records
+    owner = owner.assign(est=~owner["current"].isin(established))
+    owner = owner.sort_values(["cluster", "est", "current"])
+    target = owner.drop_duplicates("cluster").set_index("cluster")["current"]
+    first = recs.groupby("cluster")["record_id"].min()
+    missing = first.index.difference(target.index)
+    new = pd.Series(["W-" + digest("person", first[c]) for c in missing], index=missing, dtype=object)
+    return pd.concat([target, new])
+
+
+def _resolved_props(recs: pd.DataFrame) -> pd.DataFrame:
+    """Per worker: resolved values (trust, then most recent, then record id), sources, conflicts."""
+    ordered = recs.assign(_trust=recs["source"].map(TRUST), _date=recs["event_date"].fillna(""))
+    ordered = ordered.sort_values(["worker", "_trust", "_date", "record_id"], ascending=[True, True, False, True])
+    firsts = ordered.groupby("worker", sort=False)[list(RESOLVED_FIELDS.values())].first()
+    props = pd.DataFrame(index=firsts.index)
+    for prop, col in RESOLVED_FIELDS.items():
+        props[prop] = firsts[col]
+    src = ordered.drop_duplicates(["worker", "source"]).groupby("worker", sort=False)["source"].agg(list)
+    props["sources"] = src
+    props["record_count"] = ordered.groupby("worker", sort=False).size()
+    conflicts = conflict_rows(recs)
+    fields = conflicts.drop_duplicates(["worker", "field"]).groupby("worker")["field"].agg(list)
+    props["conflicts"] = fields.reindex(props.index)
+    return props
+
+
+def conflict_rows(recs: pd.DataFrame) -> pd.DataFrame:
+    """worker, field, source, record_id, value: every value of a field on which a person's records differ."""
+    cols = list(CONFLICT_FIELDS)
+    long = recs[["worker", "source", "record_id", *cols]].melt(
+        ["worker", "source", "record_id"], cols, "field", "value")
+    long = long[long["value"].notna()]
+    n = long.groupby(["worker", "field"])["value"].transform("nunique")
+    out = long[n > 1].copy()
+    out["field"] = out["field"].map(CONFLICT_FIELDS)
+    return out.sort_values(["worker", "field", "source", "record_id"]).reset_index(drop=True)
+
+
+def resolve(engine: Engine, work_dir: Path, *, full: bool = False, folder: Path | None = None,
+            accept: float = ACCEPT, review: float = REVIEW, progress: Progress | None = None) -> ResolveReport:
+    """Resolve workers across sources and write the result to the graph (see the module docstring)."""
+    started = time.monotonic()
+    progress = progress or Progress()
+    report = ResolveReport()
+    folder = folder or state_dir(work_dir)
+    clock = [time.monotonic()]
+
+    def lap(name: str) -> None:
+        now = time.monotonic()
+        report.timings[name] = round(now - clock[0], 2)
+        clock[0] = now
+
+    progress.start("read records", None)
+    records, _ = load_features(work_dir, folder / "features")
+    progress.done()
+    lap("features")
+    report.records = len(records)
+    decision_rows = read_decisions(engine)
+    decisions = _as_decisions(decision_rows)
+    decision_ids = [d["id"] for d in decision_rows]
+    report.decisions = len(decision_ids)
+
+    state = None if full else State.load(folder)
+    if state is not None and not _state_matches_graph(engine, state):
+        state = None
+    lap("state")
+    known = set(state.records["record_id"]) if state is not None else set()
+    new_ids = [r for r in records["record_id"] if r not in known]
+    report.new_records = len(new_ids)
+
+    if state is None:
+        report.mode = "full"
+        progress.start("train model", None)
+        model = m.train(records)
+        lap("train")
+        progress.start("score pairs", None)
+        pairs = m.predict(records, model, review)
+        progress.done()
+        pairs["reason"] = m.reasons(pairs)
+        pairs = pairs[["a", "b", "p", "reason"]]
+        all_pairs = pairs
+        subset = records
+        lap("predict")
+    else:
+        report.mode = "incremental"
+        model = state.model
+        new_pairs = pd.DataFrame(columns=["a", "b", "p", "reason"])
+        if new_ids:
+            progress.start("score new records", None)
+            scored = m.predict(records, model, review, new_ids=pd.Series(new_ids))
+            progress.done()
+            if len(scored):
+                scored["reason"] = m.reasons(scored)
+                new_pairs = scored[["a", "b", "p", "reason"]]
+        lap("predict")
+        all_pairs = pd.concat([state.pairs, new_pairs], ignore_index=True).drop_duplicates(["a", "b"], keep="last")
+        # the people touched: new records, their candidate partners, NIK partners, and decided records
+        touched = set(new_ids) | set(new_pairs["a"]) | set(new_pairs["b"])
+        new_set = set(new_ids)
+        new_niks = set(records.loc[records["record_id"].isin(new_set), "nik"].dropna())
+        touched |= set(records.loc[records["nik"].isin(new_niks), "record_id"])
+        if decision_ids != state.decisions:
+            for d in decision_rows:
+                touched |= set(d["a_records"] or []) | set(d["b_records"] or [])
+        old = state.records[["record_id", "worker"]]
+        hit = set(old.loc[old["record_id"].isin(touched), "worker"])
+        touched |= set(old.loc[old["worker"].isin(hit), "record_id"])
+        subset = records[records["record_id"].isin(touched)].reset_index(drop=True)
+        pairs = all_pairs[all_pairs["a"].isin(touched) & all_pairs["b"].isin(touched)]
+    report.model_pairs = int((all_pairs["p"] >= accept).sum())
+
+    if not len(subset):
+        report.people = state.records["worker"].nunique() if state is not None else 0
+        report.seconds = round(time.monotonic() - started, 2)
+        return report
+
+    progress.start("cluster", None)
+    result = cluster(subset, pairs, decisions, accept=accept, review=review)
+    progress.done()
+    lap("cluster")
+    report.refused_links = result.refused
+    recs = subset.assign(cluster=result.cluster, score=result.score, reason=result.reason)
+    report.exact_links = int(recs["reason"].eq("nik").sum())
+
+    # where each record sits now, and where it goes
+    current = g.record_workers(engine, None if state is None else recs["record_id"].tolist(), WORKER_SOURCES)
+    recs["current"] = recs["record_id"].map(current)
+    lost = recs["current"].isna()
+    recs.loc[lost, "current"] = recs.loc[lost, "loader_id"]  # not in the graph: its loader id
+    established = set(state.records["worker"]) if state is not None else set()
+    target = _targets(recs, established)
+    recs["worker"] = recs["cluster"].map(target)
+    lap("map")
+
+    total = WriteSummary()
+    progress.start("write graph", None)
+    owner_target = recs.groupby("current")["worker"].agg(lambda s: s.value_counts().index[0])
+    # records leaving a Worker whose other records go elsewhere
+    movers = recs[(recs["current"] != recs["worker"]) & (recs["current"].map(owner_target) != recs["worker"])]
+    moves = movers.rename(columns={"record_id": "record", "current": "old", "worker": "new"})[["record", "old", "new"]]
+    g.detach_records(engine, moves, recs, total)
+    report.detached_records = len(moves)
+    merges = [(old, new) for old, new in owner_target.items() if old != new]
+    # Workers known only from complaints (bare), reachable through a record's NIK or passport key
+    keys = pd.concat([
+        pd.DataFrame({"key": "W-" + recs["nik"].dropna().map(lambda v: digest("nik", v)),
+                      "worker": recs.loc[recs["nik"].notna(), "worker"]}),
+        pd.DataFrame({"key": "W-" + recs["passport"].dropna().map(lambda v: digest("passport", v)),
+                      "worker": recs.loc[recs["passport"].notna(), "worker"]}),
+    ])
+    keys = keys[~keys["key"].isin(set(recs["current"]))]
+    unique_keys = keys.drop_duplicates().groupby("key")["worker"].agg(lambda s: s.iloc[0] if len(s) == 1 else None)
+    unique_keys = unique_keys.dropna()
+    bare = g.bare_workers(engine, unique_keys.index.tolist())
+    merges += [(k, unique_keys[k]) for k in sorted(bare)]
+    g.merge_nodes(engine, "Worker", merges, total)
+    report.merged_nodes = len(merges)
+    lap("merge")
+
+    props = _resolved_props(recs)
+    rows = []
+    for wid, row in props.iterrows():
+        p = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
+        p["conflicts"] = p["conflicts"] if isinstance(p["conflicts"], list) else []
+        p["record_count"] = int(p["record_count"])
+        rows.append({"id": wid, "props": p})
+    g._write(engine, g.SET_WORKER, "rows", rows, total)
+    links = [{"w": w, "s": s, "score": None if np.isnan(sc) else round(float(sc), 4), "reason": why}
+             for w, s, sc, why in recs[["worker", "record_id", "score", "reason"]].itertuples(index=False)]
+    g._write(engine, g.SET_LINK, "rows", links, total)
+
+    # proposals awaiting review, between the people as they now are
+    worker_of = dict(zip(recs["record_id"], recs["worker"], strict=True))
+    if state is not None:
+        worker_of = {**dict(zip(state.records["record_id"], state.records["worker"], strict=True)), **worker_of}
+    rev = result.review.assign(wa=result.review["a"].map(worker_of), wb=result.review["b"].map(worker_of))
+    rev = rev[rev["wa"].notna() & rev["wb"].notna() & (rev["wa"] != rev["wb"])]
+    swap = rev["wa"] > rev["wb"]
+    rev.loc[swap, ["wa", "wb"]] = rev.loc[swap, ["wb", "wa"]].to_numpy()
+    rev = rev.sort_values("p", ascending=False).drop_duplicates(["wa", "wb"])
+    if state is None:
+        engine.write(g.CLEAR_ALL_PROPOSALS)
+    else:
+        g._write(engine, g.CLEAR_PROPOSALS, "ids", sorted(set(recs["worker"])), total)
+    g._write(engine, g.PROPOSE, "rows", [{"a": a, "b": b, "score": round(float(p), 4), "reason": why}
+                                         for a, b, p, why in rev[["wa", "wb", "p", "reason"]].itertuples(index=False)],
+             total)
+    engine.write(g.SOURCE_TRUST, {"rows": [{"id": s, "trust": t} for s, t in TRUST.items()]})
+    progress.done()
+    lap("write")
+    report.review_pairs = len(rev)
+    report.written = total
+
+    # the new state
+    now = recs[["record_id", "worker", "score", "reason"]]
+    if state is not None:
+        kept = state.records[~state.records["record_id"].isin(set(now["record_id"]))]
+        kept = kept[kept["record_id"].isin(set(records["record_id"]))]
+        now = pd.concat([kept, now], ignore_index=True)
+    conflicts = conflict_rows(recs)
+    if state is not None and (folder / "conflicts.parquet").exists():
+        old_conf = pd.read_parquet(folder / "conflicts.parquet")
+        old_conf = old_conf[~old_conf["worker"].isin(set(recs["worker"]) | set(recs["current"]))]
+        conflicts = pd.concat([old_conf, conflicts], ignore_index=True)
+    State(now.reset_index(drop=True), all_pairs.reset_index(drop=True), model, decision_ids).save(
+        folder, {"accept": accept, "review": review, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
+    conflicts.to_parquet(folder / "conflicts.parquet", index=False)
+    unresolved = now.merge(records[["record_id"]].assign(usable=_usable(records)), on="record_id")
+    report.unresolved = int((~unresolved["usable"]).sum())
+    report.people = int(now["worker"].nunique())
+    report.seconds = round(time.monotonic() - started, 2)
+    return report
+

@@ -44,7 +44,7 @@ FEATURE_COLUMNS = [
     "birth_swapped", "birth_year", "sex", "regency", "province", "phone", "address", "birth_place", "country",
     "status", "event_date",
 ]
-_FEATURES_VERSION = "3"
+_FEATURES_VERSION = "4"
 
 # Spelling-neutral rewrites, applied in order to an upper-case name (see module docstring).
 _REWRITES = (
@@ -122,7 +122,7 @@ def features(canonical: pd.DataFrame, source: str, file: str) -> pd.DataFrame:
     out["last_key"] = last.to_numpy()
     out["first_skel"] = _map(first, skeleton).to_numpy()
     out["last_skel"] = _map(last, skeleton).to_numpy()
-    out["father_name"] = _map(pd.Series(get("worker.father_name"), dtype=object), name_key).to_numpy()
+    out["father_name"] = get("worker.father_name")
     birth = pd.Series(get("worker.birth_date"), dtype=object)
     out["birth_date"] = birth.to_numpy()
     swapped = birth.str[:5] + birth.str[8:10] + "-" + birth.str[5:7]
