@@ -4,7 +4,8 @@
     .venv/bin/python bench/bench_flags.py --workers 100000 --seed 1 --mess 0.3 --keep
 
 Generates the dataset (unless its directory already has one), loads it into a graph of its own on
-the embedded engine, runs every rule over the whole graph, and scores the flags against
+the embedded engine, resolves entities (``jejak resolve``, as the product pipeline does; skip with
+``--no-resolve``), runs every rule over the whole graph, and scores the flags against
 ``ground_truth/patterns.csv``. Results go to bench/results/flags.json (one entry per dataset), and
 a table is printed.
 
@@ -138,6 +139,7 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, help="dataset directory (generated there if empty)")
     ap.add_argument("--data-dir", type=Path, help="embedded engine directory (default: a temporary one)")
     ap.add_argument("--keep", action="store_true", help="keep the loaded graph (reused by a next run)")
+    ap.add_argument("--no-resolve", action="store_true", help="score the graph as loaded, before entity resolution")
     args = ap.parse_args()
 
     import engine
@@ -145,7 +147,7 @@ def main() -> None:
     from jejak.settings import Settings
     from loaders.pipeline import load_directory
 
-    label = f"workers={args.workers} seed={args.seed} mess={args.mess}"
+    label = f"workers={args.workers} seed={args.seed} mess={args.mess}" + (" unresolved" if args.no_resolve else "")
     tmp = Path(tempfile.mkdtemp(prefix="bench-flags-"))
     files = args.dir or tmp / "files"
     data_dir = args.data_dir or tmp / "data"
@@ -161,6 +163,12 @@ def main() -> None:
                 start = time.perf_counter()
                 load_directory(files, eng, work_dir=tmp / "work")
                 timing["load_s"] = round(time.perf_counter() - start, 1)
+                if not args.no_resolve:
+                    from loaders.resolve import resolve
+
+                    start = time.perf_counter()
+                    resolve(eng, tmp / "work")
+                    timing["resolve_s"] = round(time.perf_counter() - start, 1)
             per_rule: dict[str, float] = {}
             start = time.perf_counter()
             flags = run_rules(eng, timings=per_rule)

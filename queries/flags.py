@@ -265,14 +265,14 @@ RETURN m.id AS id, m.name AS name, spsk, collect(DISTINCT coalesce(h.id, a.id)) 
 
 Q_H1_AGENCIES = _anchored("h1_agencies", "Agency", "a", """
 MATCH (a)-[:HAS_PHONE|HAS_ADDRESS]->(x)<-[:HAS_PHONE|HAS_ADDRESS]-(b:Agency)
-WHERE a.id <> b.id
+WHERE a.id <> b.id AND (x:Phone OR x:Address)
 OPTIONAL MATCH (a)-[:BRANCH_OF]->(ha:Agency)
 OPTIONAL MATCH (b)-[:BRANCH_OF]->(hb:Agency)
 WITH a, b, x, coalesce(ha.id, a.id) AS pa, coalesce(hb.id, b.id) AS pb
 WHERE pa <> pb
 OPTIONAL MATCH (a)<-[:DIRECTS]-(d:Person)-[:DIRECTS]->(b)
 RETURN pa AS id, pb AS other, labels(x)[0] AS kind, x.id AS identifier, collect(DISTINCT d.name) AS directors
-""", "H1: agencies of different P3MIs sharing a phone or an address (shared directors as evidence).")
+""", "H1: agencies of different P3MIs sharing a phone, an address or a director.")
 
 
 def _h1_workers(label: str, rel: str) -> Anchored:
@@ -312,7 +312,9 @@ WHERE p.departure_date IS NOT NULL
 OPTIONAL MATCH (a)-[:BRANCH_OF]->(h:Agency)
 WITH e, p, CASE WHEN h.status IN $statuses THEN h ELSE a END AS bad
 WHERE bad.status IN $statuses AND bad.status_date <= p.departure_date
-RETURN e.id AS id, e.name AS name, collect(DISTINCT bad.id) AS agencies, collect(DISTINCT p.id) AS placements
+WITH e, collect(DISTINCT bad.id) AS agencies, collect(DISTINCT p.id) AS placements
+WHERE size(placements) >= $min_placements
+RETURN e.id AS id, e.name AS name, agencies, placements
 """, "H2: employers that received workers from a P3MI after its suspension or revocation.")
 
 Q_H3 = _anchored("h3_non_procedural", "Worker", "w", """
@@ -545,11 +547,14 @@ def rule_r8(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
     for alias, target in cfg.raw.get("job_aliases", {}).items():
         same[alias].add(target)
         same[target].add(alias)
+    household = set(cfg.jobs(cfg["moratorium"]["household_jobs"]))
     out: dict[str, Flag] = {}
     for r in Q_R8.run(engine, params, scope):
         diffs = []
         a, c = r["arrival_job"], r["contract_job"]
-        if a and c and "OTHER" not in (a, c) and a != c and a not in same[c]:
+        # an unlisted contract job (OTHER) differs from a listed household job: a formal job turned
+        # into domestic work; an unlisted job at the embassy ("Crew") is not compared
+        if a and c and a != "OTHER" and a != c and a not in same[c] and (c != "OTHER" or a in household):
             diffs.append(f"job {r['contract_job_title']} in the contract, {r['arrival_job_title']} at the embassy")
         ea, ec = r["arrival_employer"], r["contract_employer"]
         if ea and ec and ea != ec and name_similarity(r["arrival_employer_norm"], r["contract_employer_norm"]) < float(
@@ -619,18 +624,21 @@ def rule_r11(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
 
 def rule_h1(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
     h = cfg["shared_identifiers"]
-    kinds = {"phone": "Phone", "address": "Address"}
-    allowed = {kinds[k] for k in h["agency_identifiers"]}
-    links: dict[str, dict[str, Any]] = defaultdict(lambda: {"shares": set(), "with": set(), "directors": set()})
+    strong = set(h["agency_strong_identifiers"])
+    pairs: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for r in Q_H1_AGENCIES.run(engine, {}, scope):
-        if r["kind"] in allowed:
-            for a, b in ((r["id"], r["other"]), (r["other"], r["id"])):
-                links[a]["with"].add(b)
-                links[a]["shares"].add(f"{r['kind'].lower()} {r['identifier']}")
-                links[a]["directors"].update(r["directors"])
+        shared = pairs[(r["id"], r["other"])]
+        shared[r["kind"].lower()].add(r["identifier"])
+        if r["directors"]:
+            shared["director"].update(r["directors"])
+    links: dict[str, dict[str, set[str]]] = defaultdict(lambda: {"with": set(), "shares": set()})
+    for (a, b), shared in pairs.items():
+        if strong & set(shared) or len(shared) >= int(h["agency_min_kinds"]):
+            links[a]["with"].add(b)
+            links[a]["shares"].update(f"{kind} {v}" for kind, vs in shared.items() for v in vs)
     flags = [Flag("H1", "Agency", a, f"shares {', '.join(sorted(v['shares']))} with {len(v['with'])} other P3MI(s)",
-                  {"shared_with": sorted(v["with"]), "identifiers": sorted(v["shares"]),
-                   "shared_directors": sorted(v["directors"])}) for a, v in sorted(links.items())]
+                  {"shared_with": sorted(v["with"]), "identifiers": sorted(v["shares"])})
+             for a, v in sorted(links.items())]
     min_ag = int(h["sponsor_min_agencies"])
     flags += [_sponsor_flag("H1", r, f"{r['name']} brought workers to {len(r['agencies'])} different P3MIs")
               for r in _sponsor_rows(engine, cfg, scope) if len(r["agencies"]) >= min_ag]
@@ -652,7 +660,8 @@ def rule_h2(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
                    "suspension or revocation", {"name": r["name"], "agencies": sorted(r["agencies"]),
                                                 "placements": sorted(r["placements"])},
                    related=[("Placement", p) for p in r["placements"]])
-              for r in Q_H2_EMPLOYERS.run(engine, params, scope)]
+              for r in Q_H2_EMPLOYERS.run(engine, {**params, "min_placements": int(
+                  cfg["tainted_partners"]["employer_min_placements"])}, scope)]
     return flags
 
 
