@@ -137,6 +137,40 @@ def load(
                          + "; ".join(f.error for f in report.failed))
 
 
+@app.command()
+def resolve(
+    confirm: Annotated[tuple[str, str] | None, typer.Option(help="Record that A and B are the same person.")] = None,
+    reject: Annotated[tuple[str, str] | None, typer.Option(help="Record that A and B are different people.")] = None,
+    note: Annotated[str, typer.Option(help="Why (kept with the decision).")] = "",
+    full: Annotated[bool, typer.Option(help="Redo everything (retrain the model).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Entity resolution: one Worker per person across sources (ids: worker ids, aliases or record ids)."""
+    from jejak.progress import RichProgress
+    from jejak.settings import get_settings
+    from loaders.resolve import decide
+    from loaders.resolve import resolve as run_resolution
+
+    settings = get_settings()
+    with _open_engine() as eng:
+        for decision, pair in (("confirm", confirm), ("reject", reject)):
+            if pair:
+                made = decide(eng, settings.data_dir, pair[0], pair[1], decision, note)
+                console.print(f"{decision}ed: {made['a']} {'=' if decision == 'confirm' else '!='} {made['b']} "
+                              f"({made['id']})")
+        with RichProgress() as bar:
+            report = run_resolution(eng, settings.data_dir, full=full, progress=bar)
+    if as_json:
+        import json
+
+        print(json.dumps(report.as_dict(), indent=2, default=str))
+        return
+    console.print(f"resolution ({report.mode}, {report.seconds:.1f} s): {report.records:,} records "
+                  f"({report.new_records:,} new) -> {report.people:,} people; {report.merged_nodes:,} workers merged, "
+                  f"{report.review_pairs:,} matches await review, {report.unresolved:,} records unresolvable, "
+                  f"{report.decisions:,} human decisions applied")
+
+
 def _load(directory: Path, source: str | None, mode: str):  # type: ignore[no-untyped-def]
     from jejak.progress import RichProgress
     from jejak.settings import get_settings
@@ -169,7 +203,16 @@ def chain(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """A worker's full chain: origin, sponsor, training, agency, partner, employer, country."""
-    _pending("chain", 5)
+    from queries.chain import format_chain, worker_chain
+
+    with _open_engine() as eng:
+        result = worker_chain(eng, worker_ref, role="investigator")
+    if as_json:
+        import json
+
+        print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    else:
+        print(format_chain(result))
 
 
 @app.command()
@@ -184,7 +227,12 @@ def flags(
 @report_app.command("reconciliation")
 def report_reconciliation(out: Annotated[Path, typer.Option()]) -> None:
     """Records vs distinct people per source, register overlap, conflicts."""
-    _pending("report reconciliation", 4)
+    from jejak.settings import get_settings
+    from reports.reconciliation import write_report
+
+    with _open_engine() as eng:
+        paths = write_report(eng, get_settings().data_dir, out)
+    console.print("wrote " + ", ".join(str(p) for p in paths))
 
 
 @report_app.command("communities")

@@ -43,6 +43,7 @@ import pandas as pd
 from engine.base import Engine, WriteSummary
 from engine.cypher import cypher
 from jejak.errors import InputError
+from loaders.pipeline import Progress
 from loaders.plan import digest
 from loaders.resolve import graph as g
 from loaders.resolve import model as m
@@ -99,14 +100,6 @@ class ResolveReport:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-class Progress:
-    def start(self, phase: str, total: int | None) -> None: ...
-
-    def advance(self, rows: int) -> None: ...
-
-    def done(self) -> None: ...
 
 
 def state_dir(work_dir: Path) -> Path:

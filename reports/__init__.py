@@ -1,0 +1,1 @@
+"""Reports: self-contained HTML (inline CSS and images, no CDN) with CSV and JSON beside it."""
