@@ -60,6 +60,20 @@ def _norm_name(label: str, name: str) -> str | None:
     return normalize_org_name(name)
 
 
+def below_threshold(truth: Path) -> dict[str, set[str]]:
+    """Planted patterns that do not meet their rule's own threshold (reported, not counted in recall):
+    an R7 ring recruiting fewer than ``individual_placer.min_workers`` workers (small datasets give
+    the generator too few candidates in one province)."""
+    from reference.jobs import rules
+
+    k = int(rules()["individual_placer"]["min_workers"])
+    patterns = pd.read_csv(truth / "patterns.csv", dtype=str, keep_default_na=False)
+    r7 = patterns[(patterns["rule_id"] == "R7") & (patterns["role"] == "recruited_worker")]
+    sizes = r7.groupby("pattern_id").size()
+    small = set(sizes[sizes < k].index) | (set(patterns.loc[patterns["rule_id"] == "R7", "pattern_id"]) - set(sizes.index))
+    return {"R7": small}
+
+
 def truth_keys(engine: Engine, truth: Path) -> dict[str, dict[str, set[str]]]:
     """rule -> pattern id -> the graph keys of that planted pattern."""
     patterns = pd.read_csv(truth / "patterns.csv", dtype=str, keep_default_na=False)
@@ -95,8 +109,10 @@ def truth_keys(engine: Engine, truth: Path) -> dict[str, dict[str, set[str]]]:
     return out
 
 
-def score(flags: list[Flag], truth: dict[str, dict[str, set[str]]]) -> dict[str, dict[str, Any]]:
-    """Per rule: planted patterns, found, recall, flags, right, precision."""
+def score(flags: list[Flag], truth: dict[str, dict[str, set[str]]],
+          skip: dict[str, set[str]] | None = None) -> dict[str, dict[str, Any]]:
+    """Per rule: planted patterns, found, recall, flags, right, precision; patterns in ``skip`` (below
+    their rule's threshold) count for precision but not for recall."""
     result = {}
     by_rule: dict[str, list[Flag]] = defaultdict(list)
     for f in flags:
@@ -114,10 +130,15 @@ def score(flags: list[Flag], truth: dict[str, dict[str, set[str]]]) -> dict[str,
             hit = set().union(*(owner.get(k, set()) for k in [f.entity_id, *f.record_ids]))
             found |= hit
             right += bool(hit)
+        below = (skip or {}).get(rule, set()) & set(pats)
+        counted = set(pats) - below
+        found_counted = found & counted
         result[rule] = {
-            "patterns": len(pats), "found": len(found), "recall": round(len(found) / len(pats), 3) if pats else None,
+            "patterns": len(counted), "found": len(found_counted),
+            "recall": round(len(found_counted) / len(counted), 3) if counted else None,
+            "below_threshold": sorted(below),
             "flags": len(fl), "right": right, "precision": round(right / len(fl), 3) if fl else None,
-            "missed": sorted(set(pats) - found)[:10],
+            "missed": sorted(counted - found)[:10],
         }
     return result
 
@@ -128,7 +149,8 @@ def print_table(label: str, scores: dict[str, dict[str, Any]], seconds: float) -
     for rule, s in scores.items():
         rec = "-" if s["recall"] is None else f"{s['recall']:.3f}"
         prec = "-" if s["precision"] is None else f"{s['precision']:.3f}"
-        print(f"{rule:<5} {s['patterns']:>8} {s['found']:>6} {rec:>7} {s['flags']:>7} {s['right']:>6} {prec:>9}")
+        below = f"  ({len(s['below_threshold'])} below the rule's threshold)" if s["below_threshold"] else ""
+        print(f"{rule:<5} {s['patterns']:>8} {s['found']:>6} {rec:>7} {s['flags']:>7} {s['right']:>6} {prec:>9}{below}")
 
 
 def main() -> None:
@@ -173,12 +195,13 @@ def main() -> None:
             start = time.perf_counter()
             flags = run_rules(eng, timings=per_rule)
             seconds = time.perf_counter() - start
-            scores = score(flags, truth_keys(eng, files / "ground_truth"))
+            truth = files / "ground_truth"
+            scores = score(flags, truth_keys(eng, truth), below_threshold(truth))
             if not args.keep:
                 eng.clear()
         print_table(label, scores, seconds)
-        hard_ok = all((s["precision"] or 1) >= 0.9 for r, s in scores.items() if r in HARD_RULES)
-        recall_ok = all((s["recall"] or 1) >= 0.95 for s in scores.values())
+        hard_ok = all(s["precision"] is None or s["precision"] >= 0.9 for r, s in scores.items() if r in HARD_RULES)
+        recall_ok = all(s["recall"] is None or s["recall"] >= 0.95 for s in scores.values())
         print(f"recall >= 0.95 on every rule: {recall_ok}; precision >= 0.9 on every hard rule: {hard_ok}")
         results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
         results[label] = {

@@ -219,9 +219,37 @@ def chain(
 def flags(
     rule: Annotated[str | None, typer.Option(help="Only this rule id (R1-R11, H1-H4).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    write_back: Annotated[bool, typer.Option("--write-back", help="Store rule ids on the flagged nodes.")] = False,
 ) -> None:
     """Red flags per rule of RULES.md, with their evidence."""
-    _pending("flags", 5)
+    import csv
+    import json
+
+    from queries import flags as rules_mod
+
+    if fmt not in ("table", "csv", "json"):
+        raise JejakError(f"unknown format {fmt!r}: use table, csv or json")
+    with _open_engine() as eng:
+        found = rules_mod.run_rules(eng, [rule] if rule else None)
+        written = rules_mod.write_back(eng, found) if write_back else None
+    if fmt == "json":
+        print(json.dumps([f.as_dict() for f in found], indent=2, ensure_ascii=False, default=str))
+    elif fmt == "csv":
+        out = csv.writer(sys.stdout)
+        out.writerow(["rule", "entity_label", "entity_id", "summary", "record_ids", "evidence"])
+        for f in found:
+            out.writerow([f.rule, f.entity_label, f.entity_id, f.summary, " ".join(f.record_ids),
+                          json.dumps(f.evidence, ensure_ascii=False, default=str)])
+    else:
+        table = Table("rule", "entity", "summary", "records", title=f"{len(found):,} red flags")
+        for f in found:
+            more = f" +{len(f.record_ids) - 3}" if len(f.record_ids) > 3 else ""
+            table.add_row(f.rule, f"{f.entity_label} {f.entity_id}", f.summary, ", ".join(f.record_ids[:3]) + more)
+        console.print(table)
+        counts = rules_mod.count_by_rule(found)
+        console.print("per rule: " + ", ".join(f"{r} {n:,}" for r, n in counts.items() if not rule or n))
+    if written is not None:
+        print(f"flags written on {sum(written.values()):,} nodes", file=sys.stderr)
 
 
 @report_app.command("reconciliation")
