@@ -209,14 +209,18 @@ def decide(engine: Engine, work_dir: Path, a: str, b: str, decision: str, note: 
         raise InputError(f"unknown decision {decision!r}: use confirm or reject")
     a_id, a_records = _ref_records(engine, a)
     b_id, b_records = _ref_records(engine, b)
+    earlier = read_decisions(engine)
+    confirms = [d for d in earlier if d["decision"] == "confirm"]
+    rejects = [d for d in earlier if d["decision"] == "reject"]
     if a_id == b_id or set(a_records) == set(b_records):
+        confirmed = [d for d in confirms if set(a_records) & set(list(d["a_records"]) + list(d["b_records"]))]
+        if decision == "reject" and confirmed:
+            raise InputError(f"refused: {a} and {b} were confirmed as the same person ({confirmed[0]['decided_at']}); "
+                             f"a reject would contradict that decision")
         raise InputError(f"{a} and {b} are the same worker: name a source record to split one off")
     if decision == "reject":  # a record rejected from its own worker splits off from the rest
         a_records = [r for r in a_records if r not in set(b_records)]
         b_records = [r for r in b_records if r not in set(a_records)]
-    earlier = read_decisions(engine)
-    confirms = [d for d in earlier if d["decision"] == "confirm"]
-    rejects = [d for d in earlier if d["decision"] == "reject"]
     links = _Links()
     for d in confirms:
         links.union(list(d["a_records"]) + list(d["b_records"]))
@@ -226,11 +230,7 @@ def decide(engine: Engine, work_dir: Path, a: str, b: str, decision: str, note: 
             raise InputError(f"refused: {a} and {b} were confirmed as the same person ({when}); "
                              f"a reject would contradict that decision")
     else:
-        # the people as they are now: every record of every worker named in any decision
-        involved = sorted({r for d in earlier for r in list(d["a_records"]) + list(d["b_records"])}
-                          | set(a_records) | set(b_records))
-        for record, worker in g.record_workers(engine, involved, WORKER_SOURCES).items():
-            links.union(["W:" + worker, record])
+        # each side stands for all its records when decided, so confirmed chains reach whole people
         links.union(a_records + b_records)
         for d in rejects:
             if links.connected(list(d["a_records"]), list(d["b_records"])):
@@ -372,6 +372,10 @@ def resolve(engine: Engine, work_dir: Path, *, full: bool = False, folder: Path 
         report.seconds = round(time.monotonic() - started, 2)
         return report
 
+    # a record with no usable identifying field is never linked by the model (only by a human)
+    unusable = set(subset.loc[~_usable(subset), "record_id"])
+    if unusable and len(pairs):
+        pairs = pairs[~(pairs["a"].isin(unusable) | pairs["b"].isin(unusable))]
     progress.start("cluster", None)
     result = cluster(subset, pairs, decisions, accept=accept, review=review)
     progress.done()

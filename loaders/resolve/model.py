@@ -145,8 +145,8 @@ def predict(records: pd.DataFrame, model: dict[str, Any], threshold: float,
     if new_ids is not None:
         is_new = frame["record_id"].isin(set(new_ids))
         settings = dict(model, link_type="link_only")
-        left = api.register(frame[is_new].reset_index(drop=True), dataset_display_name="new")
-        right = api.register(frame, dataset_display_name="all")
+        left = api.register(frame[is_new].reset_index(drop=True), dataset_display_name="new_records")
+        right = api.register(frame, dataset_display_name="known_records")
         linker = Linker([left, right], settings, log_level=None)
     else:
         linker = Linker(api.register(frame), dict(model, link_type="dedupe_only"), log_level=None)

@@ -1,0 +1,166 @@
+"""Entity resolution on the real engine: quality against ground truth, stable ids, aliases, human
+decisions that survive re-runs, refused contradictory decisions, unusable records left alone, and an
+incremental run for a new file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from engine.base import Engine
+from jejak.errors import InputError
+from loaders.pipeline import load_directory
+from loaders.resolve import decide, resolve
+from loaders.resolve.graph import record_workers
+from loaders.resolve.records import WORKER_SOURCES, name_key
+from queries.reconcile import conflicts, resolve_alias
+from tests.conftest import Dataset
+
+
+def _truth(dataset: Dataset) -> pd.DataFrame:
+    tr = pd.read_csv(dataset.truth / "persons.csv", dtype=str, keep_default_na=False)
+    tr = tr[tr["source"].isin(WORKER_SOURCES)].copy()
+    tr["rid"] = tr["source"] + ":" + tr["record_id"]
+    return tr
+
+
+def _pairwise(pred: pd.Series, true: pd.Series) -> tuple[float, float]:
+    def pairs(counts: pd.Series) -> int:
+        return int((counts * (counts - 1) // 2).sum())
+
+    both = pairs(pd.DataFrame({"p": pred, "t": true}).groupby(["p", "t"]).size())
+    return both / pairs(pred.value_counts()), both / pairs(true.value_counts())
+
+
+@pytest.fixture
+def resolved(loaded: Engine, dataset: Dataset, tmp_path: Path) -> tuple[Engine, Path]:
+    resolve(loaded, dataset.work_dir, folder=tmp_path / "state")
+    return loaded, tmp_path / "state"
+
+
+def test_name_key_spellings() -> None:
+    for a, b in (("MUHAMMAD", "MOCHAMMAD"), ("SITI", "SITTI"), ("NUR", "NOOR"), ("JOKO", "DJOKO"),
+                 ("KHOTIMAH", "CHOTIMAH"), ("ROHMAH", "ROCHMAH"), ("YULI", "YULLY"), ("SURYANI", "SOERYANI")):
+        assert name_key(a) == name_key(b), (a, b)
+    assert name_key("SITI") != name_key("SRI")
+
+
+def test_precision_recall_and_count(resolved: tuple[Engine, Path], dataset: Dataset) -> None:
+    eng, _ = resolved
+    tr = _truth(dataset)
+    tr["worker"] = tr["rid"].map(record_workers(eng, None, WORKER_SOURCES))
+    tr = tr[tr["worker"].notna()]
+    precision, recall = _pairwise(tr["worker"], tr["person_id"])
+    assert precision >= 0.98 and recall >= 0.98, (precision, recall)
+    people = tr["worker"].nunique()
+    assert abs(people / tr["person_id"].nunique() - 1) <= 0.01
+    # one Worker per person in the graph: no Worker node is left without a source record or a complaint
+    assert eng.read("MATCH (w:Worker) WHERE NOT (w)-[:REPORTED_IN]->() AND NOT ()-[:CONCERNS]->(w) "
+                    "RETURN count(w) AS n")[0]["n"] == 0
+    # every worker link carries the fields that agreed
+    rows = eng.read("MATCH (:Worker)-[e:REPORTED_IN]->(s:SourceRecord) WHERE e.reason IS NULL RETURN count(e) AS n")
+    assert rows[0]["n"] == 0
+
+
+def test_ids_stable_on_rerun(resolved: tuple[Engine, Path], dataset: Dataset) -> None:
+    eng, state = resolved
+    before = record_workers(eng, None, WORKER_SOURCES)
+    again = resolve(eng, dataset.work_dir, folder=state)
+    assert again.mode == "incremental" and again.new_records == 0 and again.merged_nodes == 0
+    retrained = resolve(eng, dataset.work_dir, folder=state, full=True)
+    assert retrained.merged_nodes == 0 and retrained.detached_records == 0
+    assert record_workers(eng, None, WORKER_SOURCES) == before
+
+
+def test_alias_resolves_to_survivor(resolved: tuple[Engine, Path]) -> None:
+    eng, _ = resolved
+    row = eng.read("MATCH (w:Worker) WHERE size(w.aliases) > 0 RETURN w.id AS id, w.aliases AS aliases LIMIT 1")[0]
+    assert resolve_alias(eng, row["aliases"][0]) == row["id"]
+    assert resolve_alias(eng, row["id"]) == row["id"]
+    assert resolve_alias(eng, "W-does-not-exist") is None
+
+
+def test_resolved_values_and_conflicts(resolved: tuple[Engine, Path], dataset: Dataset) -> None:
+    eng, state = resolved
+    row = eng.read("MATCH (w:Worker) WHERE 'birth_date' IN w.conflicts RETURN w.id AS id, w.sources AS sources, "
+                   "w.birth_date AS birth LIMIT 1")[0]
+    shutil.copy(state / "conflicts.parquet", dataset.work_dir / "resolution-test-conflicts.parquet")
+    frame = pd.read_parquet(state / "conflicts.parquet")
+    mine = frame[(frame["worker"] == row["id"]) & (frame["field"] == "birth_date")]
+    assert mine["value"].nunique() > 1
+    # the resolved value is the most trusted source's
+    top = min(mine["source"], key=lambda s: WORKER_SOURCES.index(s))
+    assert row["birth"] in set(mine.loc[mine["source"] == top, "value"])
+    assert conflicts(eng, dataset.work_dir / "nowhere").empty
+
+
+def _two_record_worker(eng: Engine) -> tuple[str, str]:
+    row = eng.read("MATCH (w:Worker)-[:REPORTED_IN]->(s:SourceRecord {source: 'kemlu'}) WHERE w.record_count >= 2 "
+                   "RETURN w.id AS w, s.id AS s ORDER BY w LIMIT 1")[0]
+    return row["w"], row["s"]
+
+
+def _singletons(eng: Engine) -> list[str]:
+    rows = eng.read("MATCH (w:Worker) WHERE w.record_count = 1 RETURN w.id AS id ORDER BY id LIMIT 3")
+    return [r["id"] for r in rows]
+
+
+def test_human_decisions_survive_reruns(resolved: tuple[Engine, Path], dataset: Dataset) -> None:
+    eng, state = resolved
+    worker, record = _two_record_worker(eng)
+    decide(eng, dataset.work_dir, worker, record, "reject", note="different mothers' names")
+    a, b, c = _singletons(eng)
+    decide(eng, dataset.work_dir, a, b, "confirm")
+    for full in (False, True):
+        resolve(eng, dataset.work_dir, folder=state, full=full)
+        where = record_workers(eng, None, WORKER_SOURCES)
+        assert where[record] != resolve_alias(eng, worker)
+        assert resolve_alias(eng, a) == resolve_alias(eng, b) == min(a, b)
+    # contradictions are refused with a clear message
+    with pytest.raises(InputError, match="rejected"):
+        decide(eng, dataset.work_dir, worker, record, "confirm")
+    with pytest.raises(InputError, match="confirmed"):
+        decide(eng, dataset.work_dir, a, b, "reject")
+    # a confirm that would join two people kept apart, through a third
+    decide(eng, dataset.work_dir, c, worker, "confirm")
+    resolve(eng, dataset.work_dir, folder=state)
+    with pytest.raises(InputError, match="rejected as different people"):
+        decide(eng, dataset.work_dir, c, record, "confirm")
+    with pytest.raises(InputError, match="no such worker"):
+        decide(eng, dataset.work_dir, "W-nobody", a, "confirm")
+
+
+def test_new_file_is_incremental_and_unusable_records_stay_alone(loaded: Engine, dataset: Dataset,
+                                                                 tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    shutil.copytree(dataset.work_dir / "records", work / "records")
+    state = tmp_path / "state"
+    resolve(loaded, work, folder=state)
+    before = record_workers(loaded, None, WORKER_SOURCES)
+    # a new embassy file: two records with nothing but the same name, and one known person again
+    known = loaded.read("MATCH (w:Worker) WHERE w.passport_no IS NOT NULL AND w.birth_date IS NOT NULL "
+                        "AND 'kemlu' IN w.sources RETURN w.id AS id, w.name AS name, w.passport_no AS passport, "
+                        "w.birth_date AS birth, w.sex AS sex ORDER BY id LIMIT 1")[0]
+    new = tmp_path / "new"
+    new.mkdir()
+    lines = [
+        {"registration_id": "NEW-1", "full_name": "SITI AMINAH", "country": "MY"},
+        {"registration_id": "NEW-2", "full_name": "SITI AMINAH", "country": "MY"},
+        {"registration_id": "NEW-3", "full_name": known["name"], "passport_no": known["passport"],
+         "date_of_birth": known["birth"].replace("-", "/"), "gender": "F" if known["sex"] == "P" else "M",
+         "country": "SG"},
+    ]
+    (new / "kemlu_lapor_diri_new.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    load_directory(new, loaded, work_dir=work)
+    report = resolve(loaded, work, folder=state)
+    assert report.mode == "incremental" and report.new_records == 3
+    after = record_workers(loaded, None, WORKER_SOURCES)
+    assert after["kemlu:NEW-1"] != after["kemlu:NEW-2"]
+    assert after["kemlu:NEW-3"] == known["id"]
+    assert report.unresolved >= 2
+    # nobody already resolved was renamed
+    assert all(after[r] == w for r, w in before.items())
