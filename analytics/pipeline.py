@@ -1,0 +1,112 @@
+"""The whole analysis behind ``jejak report communities``: export, facts, clusters, scores, brokers.
+
+``analyse(engine, seed)`` returns an ``Analysis``; the report (reports/communities.py) renders it and
+``write_back`` stores community ids and scores as node properties (see graph_model/schema.yaml).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from analytics import centrality, communities, export, facts, projections, scoring
+from analytics.graphs import EdgeList
+from analytics.projections import GraphData
+from engine.base import Engine
+from engine.cypher import cypher
+
+
+@dataclass
+class Analysis:
+    seed: int
+    data: GraphData
+    facts: pd.DataFrame
+    risk: EdgeList  # the suspicion network
+    clusters: scoring.Scored  # communities of the suspicion network, ranked
+    membership: pd.Series  # entity id -> cluster id (suspicion network)
+    org: EdgeList  # the organisation network
+    org_membership: pd.Series  # organisation id -> community id
+    org_communities: scoring.Scored
+    entities: pd.DataFrame  # per-entity scores
+    brokers: pd.DataFrame  # organisations by pagerank / betweenness
+    formal: pd.Series  # agency -> formal cluster (components of shared-identifier links)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def members(self, cluster: int) -> list[str]:
+        return self.membership.index[self.membership == cluster].tolist()
+
+
+def analyse(engine: Engine, seed: int = 1, *, threads: int = 3, betweenness_samples: int = 300,
+            data: GraphData | None = None) -> Analysis:
+    t: dict[str, float] = {}
+    t0 = time.perf_counter()
+    if data is None:
+        data = projections.load(engine, threads=threads)
+    t["export"] = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    aa = projections.agency_agency(data)
+    fact_frame, edges = facts.compute(data, agency_edges=aa)
+    risk = facts.risk_network(data, fact_frame, edges)
+    membership = communities.leiden(risk, seed=seed)
+    scored = scoring.score_groups(data, fact_frame, membership)
+    ent = scoring.score_entities(data, fact_frame)
+    t["facts_and_clusters"] = time.perf_counter() - t1
+
+    t2 = time.perf_counter()
+    org = projections.organisation_network(data, aa)
+    org_members = communities.leiden(org, seed=seed)
+    pl = data.placements
+    owner = pl["agency"].where(pl["agency"].notna(), pl["employer"]).dropna()
+    extra = owner.map(org_members).dropna().astype(int)
+    org_scored = scoring.score_groups(data, fact_frame, org_members, extra_placements=extra)
+    pr = centrality.pagerank(org)
+    bt = centrality.betweenness(org, samples=betweenness_samples, seed=seed)
+    brokers = pd.DataFrame({"pagerank": pr, "betweenness": bt})
+    brokers["kind"] = org.nodes["kind"].reindex(brokers.index)
+    brokers["name"] = [data.names.get(i, "") for i in brokers.index]
+    brokers["community"] = org_members.reindex(brokers.index)
+    brokers = brokers.rename_axis("entity").reset_index().sort_values("betweenness", ascending=False)
+    ident = aa.edges[aa.edges[["directors", "phones", "addresses"]].sum(axis=1) > 0]
+    formal = communities.components(EdgeList.build(ident[["a", "b", "weight"]], None, "shared_identifiers"))
+    t["organisation_network"] = time.perf_counter() - t2
+    return Analysis(seed, data, fact_frame, risk, scored, membership, org, org_members, org_scored, ent,
+                    brokers.reset_index(drop=True), formal, t)
+
+
+# -- write-back ----------------------------------------------------------------------------------
+WRITE_LABELS = ("Agency", "PartnerAgency", "Employer", "Sponsor", "TrainingInstitute", "Placement")
+WRITE_BACK = {label: cypher(
+    f"analytics.write_back.{label}",
+    f"UNWIND $rows AS row\nMATCH (n:{label} {{id: row.id}})\n"
+    "SET n.community = row.community, n.cluster = row.cluster, n.suspicion_score = row.suspicion_score, "
+    "n.pagerank = row.pagerank",
+    doc=f"Store analytics results on {label} nodes.") for label in WRITE_LABELS}
+
+
+def write_back(engine: Engine, analysis: Analysis, batch_size: int = 5000) -> int:
+    """Set ``community`` (organisation network), ``cluster`` (suspicion network), ``suspicion_score``
+    (the entity's own score, 0-100) and ``pagerank`` on the entities that have any of them."""
+    ent = analysis.entities.set_index("entity")["score"]
+    pr = analysis.brokers.set_index("entity")["pagerank"]
+    ids = pd.Index(analysis.org_membership.index).union(analysis.membership.index).union(ent.index)
+    frame = pd.DataFrame(index=ids)
+    frame["community"] = analysis.org_membership.reindex(ids)
+    frame["cluster"] = analysis.membership.reindex(ids)
+    frame["suspicion_score"] = ent.reindex(ids)
+    frame["pagerank"] = pr.reindex(ids)
+    kinds = analysis.data.entities["kind"].reindex(ids)
+    kinds[ids.isin(analysis.data.placements.index)] = "Placement"
+    total = 0
+    for label in WRITE_LABELS:
+        part = frame[kinds.to_numpy() == label]
+        rows = [{"id": i, **{k: (None if pd.isna(v) else (int(v) if k in ("community", "cluster") else float(v)))
+                             for k, v in r.items()}} for i, r in part.to_dict("index").items()]
+        if rows:
+            total += engine.write_batches(WRITE_BACK[label], rows, batch_size).rows
+    return total
+
+
+__all__ = ["Analysis", "analyse", "export", "write_back"]

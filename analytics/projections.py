@@ -1,0 +1,230 @@
+"""Projections of the graph for analytics, exported page by page through the engine seam.
+
+``load(engine)`` streams the tables (``analytics.export``) and joins them into one row per
+placement (``GraphData.placements``). The projections below are built from it column-wise, as
+``EdgeList`` objects (``.to_networkx()`` for a networkx graph; algorithms use igraph directly).
+All are undirected; ``weight`` is the edge's strength.
+
+| projection | nodes | an edge means | weight |
+|---|---|---|---|
+| ``agency_employer`` | Agency, Employer | the agency placed workers with the employer | distinct workers placed (a worker without a worker node counts once per placement) |
+| ``agency_agency`` | Agency | the two agencies share something: a director (``directors``), a phone (``phones``), an address (``addresses``), a sponsor who recruited for both (``sponsors``), a registered partner agency (``partners``), or workers placed by both (``movers``) | the sum of those counts (each attribute also on the edge). Pairs within one head office and its branches are left out: a branch sharing its head's director is not a finding. |
+| ``sponsor_agency`` | Sponsor, Agency | the sponsor recruited workers that the agency placed | distinct workers |
+| ``worker_worker`` | Worker | the two workers share a phone (``phones``), an address (``addresses``) or a sponsor (``sponsors``) | the sum of those counts. A value shared by more than ``max_group`` workers links them as a star around its first member, so edges stay linear in the number of workers (components are unchanged). Until entity resolution merges them, two worker nodes of one person (one per source) also share their phone. |
+| ``organisation_network`` | Agency, PartnerAgency, Employer, Sponsor, TrainingInstitute | co-occurrence on placements (agency-partner, agency-employer, partner-employer, sponsor-agency, institute-agency), registered partnerships (PARTNER_OF), branch to head office (BRANCH_OF), and the agency-agency identifier links | distinct workers for co-occurrence; 1 per registered partnership or branch link; 5 per shared director, phone or address |
+
+The suspicion network (``analytics.facts.risk_network``) is a further projection whose edges are
+the facts that make a link suspicious.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from analytics import export
+from analytics.graphs import EdgeList
+from engine.base import Engine
+
+REPORT_TABLES = [
+    "placements", "destination", "worker_placements", "placed_by", "employed_by", "through_partner",
+    "recruited_by", "trained_at", "part_of", "branch_of", "agency_phone", "agency_address", "agency_director",
+    "partner_of", "sub_agent", "cases", "agencies", "sponsors", "employers", "partners", "institutes", "persons",
+    "regions", "countries", *[n for n in export.EXPORTS if n.startswith("flags_")],
+]
+LINKS = {"placed_by": "agency", "employed_by": "employer", "through_partner": "partner", "recruited_by": "sponsor"}
+ORG_COLUMNS = ("agency", "partner", "employer", "sponsor", "lpk")
+ORG_KIND = {"agency": "Agency", "partner": "PartnerAgency", "employer": "Employer", "sponsor": "Sponsor",
+            "lpk": "TrainingInstitute"}
+
+
+@dataclass
+class GraphData:
+    """What the analytics read from the graph, as DataFrames (strings; '' and NaN for missing)."""
+
+    placements: pd.DataFrame  # index placement id; worker, country, regency, province, org columns, dates
+    agencies: pd.DataFrame
+    entities: pd.DataFrame  # every organisation and person: index id; kind, name, country, status, capacity
+    cases: pd.DataFrame
+    agency_links: pd.DataFrame  # agency, kind (phone/address/director/partner/sub_agent), value
+    branch_of: pd.DataFrame  # a (branch), b (head)
+    regions: pd.DataFrame
+    countries: pd.DataFrame
+    flags: pd.DataFrame  # label, id, rule
+    raw: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        return self.entities["name"].dropna().to_dict()
+
+    @property
+    def head_office(self) -> pd.Series:
+        """Agency id -> its head office id (itself for a head office)."""
+        heads = pd.Series(self.agencies.index, index=self.agencies.index)
+        br = self.branch_of.drop_duplicates("a").set_index("a")["b"]
+        heads.loc[br.index.intersection(heads.index)] = br
+        return heads
+
+
+def _first(frame: pd.DataFrame, key: str, value: str, name: str) -> pd.Series:
+    if not len(frame):
+        return pd.Series(dtype=object, name=name)
+    return frame.drop_duplicates(key).set_index(key)[value].rename(name)
+
+
+def load(engine: Engine, threads: int = 3, extra: tuple[str, ...] = ()) -> GraphData:
+    """Export the tables and join them into ``GraphData``."""
+    t = export.tables(engine, [*REPORT_TABLES, *extra], threads=threads)
+    pl = t["placements"].set_index("placement")
+    pl = pl[~pl.index.duplicated()]
+    pl["country"] = _first(t["destination"], "a", "b", "country").reindex(pl.index)
+    wp = t["worker_placements"]
+    pl["worker"] = _first(wp, "placement", "worker", "worker").reindex(pl.index)
+    pl["regency"] = _first(wp, "placement", "regency", "regency").reindex(pl.index).replace("", np.nan)
+    parent = _first(t["part_of"], "a", "b", "parent")
+    prov = pl["regency"].map(parent)
+    pl["province"] = prov.where(prov.notna(), pl["regency"])  # a worker linked straight to a province
+    for name, col in LINKS.items():
+        pl[col] = _first(t[name], "b", "a", col).reindex(pl.index)
+    tr = t["trained_at"]
+    pl["lpk"] = _first(tr, "b", "a", "lpk").reindex(pl.index)
+    pl["certificate_date"] = _first(tr, "b", "certificate_date", "c").reindex(pl.index)
+    pl["worker_key"] = pl["worker"].where(pl["worker"].notna(), pl.index.to_series())
+
+    ag = t["agencies"].set_index("id")
+    ag = ag[~ag.index.duplicated()]
+    ent = [ag.assign(kind="Agency")[["kind", "name", "status"]]]
+    for name, kind in (("sponsors", "Sponsor"), ("employers", "Employer"), ("partners", "PartnerAgency"),
+                       ("institutes", "TrainingInstitute"), ("persons", "Person")):
+        f = t[name].set_index("id")
+        ent.append(f[~f.index.duplicated()].assign(kind=kind))
+    entities = pd.concat(ent)
+    entities = entities[~entities.index.duplicated()]
+    links = []
+    for name, kind in (("agency_phone", "phone"), ("agency_address", "address"), ("agency_director", "director"),
+                       ("partner_of", "partner"), ("sub_agent", "sub_agent")):
+        f = t[name]
+        links.append(pd.DataFrame({"agency": f["a"], "kind": kind, "value": f["b"]}))
+    flags = pd.concat([t[n] for n in t if n.startswith("flags_")] or [pd.DataFrame(columns=["label", "id", "rule"])],
+                      ignore_index=True)
+    return GraphData(
+        placements=pl, agencies=ag, entities=entities, cases=t["cases"], agency_links=pd.concat(links, ignore_index=True),
+        branch_of=t["branch_of"], regions=t["regions"].set_index("id"), countries=t["countries"].set_index("id"),
+        flags=flags, raw=t)
+
+
+def _pairs(groups: pd.DataFrame, key: str, member: str, max_group: int = 200, star: bool = False) -> pd.DataFrame:
+    """Pairs of distinct members sharing a key: all pairs for groups up to ``max_group`` members;
+    larger groups are linked as a star around their first member (or left out when ``star`` is False)."""
+    g = groups[[key, member]].dropna().drop_duplicates()
+    g = g[g[member] != ""]
+    sizes = g.groupby(key)[member].transform("size")
+    small = g[(sizes > 1) & (sizes <= max_group)]
+    left = small.merge(small, on=key)
+    out = left[left[f"{member}_x"] < left[f"{member}_y"]][[key, f"{member}_x", f"{member}_y"]]
+    out.columns = ["key", "a", "b"]
+    if star:
+        big = g[sizes > max_group].sort_values([key, member])
+        hub = big.groupby(key)[member].transform("first")
+        spokes = big[big[member] != hub]
+        out = pd.concat([out, pd.DataFrame({"key": spokes[key], "a": hub[spokes.index], "b": spokes[member]})])
+    return out.reset_index(drop=True)
+
+
+def _kinds(ids: pd.Index, data: GraphData) -> pd.DataFrame:
+    kinds = data.entities["kind"].reindex(ids)
+    nodes = pd.DataFrame({"kind": kinds, "name": data.entities["name"].reindex(ids)}, index=ids)
+    return nodes
+
+
+def _bipartite(data: GraphData, left: str, right: str, name: str) -> EdgeList:
+    pl = data.placements[[left, right, "worker_key"]].dropna()
+    pl = pl[(pl[left] != "") & (pl[right] != "")]
+    e = pl.groupby([left, right])["worker_key"].nunique().reset_index(name="weight")
+    e.columns = ["a", "b", "weight"]
+    ids = pd.Index(pd.unique(np.concatenate([e["a"].to_numpy(), e["b"].to_numpy()])))
+    return EdgeList.build(e, _kinds(ids, data), name)
+
+
+def agency_employer(data: GraphData) -> EdgeList:
+    return _bipartite(data, "agency", "employer", "agency_employer")
+
+
+def sponsor_agency(data: GraphData) -> EdgeList:
+    return _bipartite(data, "sponsor", "agency", "sponsor_agency")
+
+
+AGENCY_SHARED = ("directors", "phones", "addresses", "sponsors", "partners", "movers")
+
+
+def agency_agency(data: GraphData) -> EdgeList:
+    heads = data.head_office
+    links = data.agency_links
+    kinds = {"director": "directors", "phone": "phones", "address": "addresses", "partner": "partners"}
+    frames = []
+    for kind, attr in kinds.items():
+        p = _pairs(links[links["kind"] == kind].rename(columns={"value": "key_", "agency": "m"}), "key_", "m")
+        frames.append(p.assign(**{attr: 1}))
+    pl = data.placements
+    frames.append(_pairs(pl[["sponsor", "agency"]].rename(columns={"sponsor": "key_", "agency": "m"}), "key_", "m")
+                  .assign(sponsors=1))
+    moves = pl[["worker", "agency"]].dropna()
+    frames.append(_pairs(moves.rename(columns={"worker": "key_", "agency": "m"}), "key_", "m").assign(movers=1))
+    e = pd.concat(frames, ignore_index=True).fillna(0)
+    e = e[heads.reindex(e["a"]).to_numpy() != heads.reindex(e["b"]).to_numpy()]  # same organisation
+    for c in AGENCY_SHARED:
+        if c not in e:
+            e[c] = 0
+    e["weight"] = e[list(AGENCY_SHARED)].sum(axis=1)
+    return EdgeList.build(e, _kinds(data.agencies.index, data), "agency_agency", attrs=AGENCY_SHARED)
+
+
+WORKER_SHARED = ("phones", "addresses", "sponsors")
+
+
+def worker_worker(data: GraphData, engine: Engine | None = None, max_group: int = 50) -> EdgeList:
+    """Workers sharing a phone, address or sponsor (phones and addresses need ``engine`` or the
+    ``worker_phone`` / ``worker_address`` exports in ``data.raw``)."""
+    for name in ("worker_phone", "worker_address"):
+        if name not in data.raw and engine is not None:
+            data.raw[name] = export.table(engine, name)
+    frames = []
+    for name, attr in (("worker_phone", "phones"), ("worker_address", "addresses")):
+        f = data.raw.get(name)
+        if f is not None and len(f):
+            frames.append(_pairs(f.rename(columns={"a": "key_", "b": "m"}), "key_", "m", max_group, star=True)
+                          .assign(**{attr: 1}))
+    sp = data.placements[["sponsor", "worker"]].rename(columns={"sponsor": "key_", "worker": "m"})
+    frames.append(_pairs(sp, "key_", "m", max_group, star=True).assign(sponsors=1))
+    e = pd.concat(frames, ignore_index=True).fillna(0)
+    for c in WORKER_SHARED:
+        if c not in e:
+            e[c] = 0
+    e["weight"] = e[list(WORKER_SHARED)].sum(axis=1)
+    el = EdgeList.build(e, None, "worker_worker", attrs=WORKER_SHARED)
+    el.nodes["kind"] = "Worker"
+    return el
+
+
+def organisation_network(data: GraphData, agency_links: EdgeList | None = None) -> EdgeList:
+    pl = data.placements
+    frames = []
+    for left, right in (("agency", "partner"), ("agency", "employer"), ("partner", "employer"), ("sponsor", "agency"),
+                        ("lpk", "agency")):
+        f = pl[[left, right, "worker_key"]].dropna()
+        f = f[(f[left] != "") & (f[right] != "")]
+        e = f.groupby([left, right])["worker_key"].nunique().reset_index(name="weight")
+        e.columns = ["a", "b", "weight"]
+        frames.append(e)
+    po = data.agency_links[data.agency_links["kind"] == "partner"]
+    frames.append(pd.DataFrame({"a": po["agency"], "b": po["value"], "weight": 1.0}))
+    frames.append(data.branch_of[["a", "b"]].assign(weight=1.0))
+    aa = agency_links if agency_links is not None else agency_agency(data)
+    ident = aa.edges[["a", "b"]].assign(weight=5.0 * aa.edges[["directors", "phones", "addresses"]].sum(axis=1))
+    frames.append(ident[ident["weight"] > 0])
+    e = pd.concat(frames, ignore_index=True)
+    ids = pd.Index(pd.unique(np.concatenate([e["a"].to_numpy(), e["b"].to_numpy()])))
+    return EdgeList.build(e, _kinds(ids, data), "organisation_network")
