@@ -1,0 +1,525 @@
+"""Exploration primitives: search by name or identifier, expand a node, shortest path.
+
+- ``search(engine, text, labels=None, limit=20, role=...)``: full-text, fuzzy, ranked by name
+  (exact normalised name first, then the engine's score, then similarity). Returns
+  ``[{"label", "id", "name", "score", "exact", "props"}]``.
+- ``find_identifier(engine, value, kind=None, role=...)``: by NIK, passport, phone (any format,
+  normalised to E.164) or licence number. Returns ``{"kind", "value", "matches": [{"label", "id",
+  "name"}]}``.
+- ``expand(engine, ref, rel_types=None, limit=50, skip=0, role=...)``: a node's neighbours grouped
+  by (relationship type, direction, neighbour label), each group capped at ``limit`` and paged with
+  ``skip``, with its total: ``{"node": {...}, "total": n, "groups": [{"type", "direction", "label",
+  "total", "skip", "items": [{"label", "id", "name", "props", "rel"}], "more"}]}`` ("and 312 more"
+  is ``more``).
+- ``shortest_path(engine, a, b, max_depth=6, rel_types=None, ...)``: undirected, bounded; found by
+  a bidirectional breadth-first search in Python over neighbourhood queries (one query per frontier
+  step and label, frontier and per-node fan-out capped) so that it runs the same on FalkorDB and Neo4j and
+  can never hang the server (FalkorDB's ``algo.SPpaths`` can, at 1 M workers: see ENGINES.md).
+  Returns ``{"found", "length", "nodes": [{"label", "id", "name"}], "relationships": [{"type",
+  "from", "to"}], "complete", "queries", "explored"}``; ``complete`` is false when a cap cut the
+  search, so "no path" then means "none found within the caps".
+
+Every label and relationship type in query text comes from the schema; user text only travels as
+``$parameters``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from difflib import SequenceMatcher
+from typing import Any
+
+from engine.base import Engine
+from engine.cypher import Cypher, cypher
+from graph_model import SCHEMA
+from graph_model.ddl import _snake
+from jejak.errors import InputError
+from loaders.normalize import normalize_phone
+from queries import refs
+
+MAX_DEPTH = 6
+SMALL_NODE = 2000  # up to this many relationships, one query pages every group at once
+PATH_EXCLUDED_TYPES = ("FROM_SOURCE",)  # every record of a source meets at its Source node: never a path
+
+FULLTEXT_LABELS = tuple(label for label, node in SCHEMA.nodes.items() if node.fulltext)
+_SHOWN = ".id, .name, .name_norm, .licence_no, .country, .status, .kind, .level"
+
+
+# -- search ----------------------------------------------------------------------------------------
+def _search_branch(label: str, dialect: str) -> str:
+    field = SCHEMA.node(label).fulltext[0]
+    if dialect == "neo4j":
+        call = f"CALL db.index.fulltext.queryNodes('{_snake(label)}_fulltext', $q) YIELD node, score"
+    else:
+        call = f"CALL db.idx.fulltext.queryNodes('{label}', $q) YIELD node, score"
+    return (
+        f"{call}\nRETURN '{label}' AS label, node {{{_SHOWN}, text: node.{field}}} AS node, score\n"
+        "ORDER BY score DESC LIMIT $limit"
+    )
+
+
+def _search_query(name: str, labels: Sequence[str]) -> Cypher:
+    neo4j = "\nUNION ALL\n".join(_search_branch(label, "neo4j") for label in labels)
+    falkordb = "\nUNION ALL\n".join(_search_branch(label, "falkordb") for label in labels)
+    return cypher(
+        name, neo4j, falkordb=falkordb, doc="Full-text search by name (the index call is a dialect difference)."
+    )
+
+
+SEARCH = {label: _search_query(f"explore.search.{label}", [label]) for label in FULLTEXT_LABELS}
+SEARCH_ALL = _search_query("explore.search.all", FULLTEXT_LABELS)
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in re.findall(r"[^\W_]+", text)]
+
+
+def fulltext_query(text: str, dialect: str, any_word: bool = False) -> str:
+    """The engine's query syntax for fuzzy words: RediSearch ``%word%`` on FalkorDB, Lucene
+    ``word~`` on Neo4j; every word required unless ``any_word``. Only letters and digits pass."""
+    words = _words(text)
+    if dialect == "neo4j":
+        terms = [f"{w}~" if len(w) >= 4 else w for w in words]
+        return (" OR " if any_word else " AND ").join(terms)
+    terms = [f"%{w}%" if len(w) >= 4 else w for w in words]
+    return ("|" if any_word else " ").join(terms)
+
+
+def _norm(text: str | None) -> str:
+    return " ".join(_words(text or "")).upper()
+
+
+def search(
+    engine: Engine, text: str, labels: Iterable[str] | None = None, limit: int = 20, role: str = "investigator"
+) -> list[dict[str, Any]]:
+    """Entities whose name matches ``text``, best first (see the module docstring)."""
+    refs.check_role(role)
+    if not _words(text):
+        raise InputError("search needs at least one letter or digit")
+    wanted = tuple(labels) if labels is not None else FULLTEXT_LABELS
+    unknown = [label for label in wanted if label not in FULLTEXT_LABELS]
+    if unknown:
+        raise InputError(f"no name search for {', '.join(unknown)}: searchable are {', '.join(FULLTEXT_LABELS)}")
+    if role != "investigator":  # a personal name (a director's) is not searchable by other roles
+        wanted = tuple(label for label in wanted if SCHEMA.node(label).fulltext[0] not in refs.personal_fields(label))
+    query = SEARCH_ALL if set(wanted) == set(FULLTEXT_LABELS) else None
+    wanted_norm = _norm(text)
+    hits: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def run(any_word: bool) -> None:
+        params = {"q": fulltext_query(text, engine.dialect, any_word), "limit": limit}
+        rows = (
+            engine.read(query, params)
+            if query is not None
+            else [row for label in wanted for row in engine.read(SEARCH[label], params)]
+        )
+        for row in rows:
+            node = row["node"]
+            key = (row["label"], node["id"])
+            if key in hits:
+                continue
+            name = node.get("text") or node.get("name")
+            names = {_norm(name), _norm(node.get("name_norm"))}
+            hits[key] = {
+                "label": row["label"],
+                "id": node["id"],
+                "name": name,
+                "score": float(row["score"] or 0),
+                "exact": wanted_norm in names,
+                "similarity": max(SequenceMatcher(None, wanted_norm, n).ratio() for n in names),
+                "props": {k: v for k, v in node.items() if v is not None and k != "text"},
+            }
+
+    run(any_word=False)
+    if not hits and len(_words(text)) > 1:
+        run(any_word=True)  # nothing has every word: let any word match
+    ranked = sorted(hits.values(), key=lambda h: (not h["exact"], -h["similarity"], -h["score"], h["label"], h["id"]))
+    for h in ranked:
+        h["props"] = refs.mask(h["label"], h["props"], role)
+        if role != "investigator" and "name" in refs.personal_fields(h["label"]):
+            h["name"] = refs.mask_value("name", h["name"], role)
+        h["similarity"] = round(h["similarity"], 3)
+    return ranked[:limit]
+
+
+# -- identifiers -----------------------------------------------------------------------------------
+IDENTIFIER_KINDS = ("nik", "passport", "phone", "licence")
+
+
+def _identifier_kind(value: str) -> str:
+    compact = re.sub(r"[\s.\-]", "", value)
+    if compact.isdigit() and len(compact) == 16:
+        return "nik"
+    if "/" in value:
+        return "licence"
+    if re.fullmatch(r"\+?[0-9()\s.\-]{8,20}", value.strip()):
+        return "phone"
+    if re.fullmatch(r"[A-Za-z0-9]{5,12}", compact):
+        return "passport"
+    raise InputError(
+        f"{value!r} is not an identifier: give a NIK (16 digits), a passport number, a phone number "
+        "or a licence number (e.g. KEP.418/MEN/2017)"
+    )
+
+
+def find_identifier(engine: Engine, value: str, kind: str | None = None, role: str = "investigator") -> dict[str, Any]:
+    """Who carries an exact identifier (see the module docstring); index-backed, one query."""
+    refs.check_role(role)
+    kind = kind or _identifier_kind(value)
+    if kind not in IDENTIFIER_KINDS:
+        raise InputError(f"unknown identifier kind {kind!r}: use one of {', '.join(IDENTIFIER_KINDS)}")
+    limit = {"limit": 100}
+    if kind == "nik":
+        norm = re.sub(r"[\s.\-]", "", value)
+        if not (norm.isdigit() and len(norm) == 16):
+            raise InputError(f"{value!r} is not a NIK: a NIK is 16 digits")
+        rows = [{"label": "Worker", **r} for r in engine.read(refs.WORKERS_BY_NIK, {"nik": norm, **limit})]
+        shown = refs.mask_value("nik", norm, role)
+    elif kind == "passport":
+        norm = re.sub(r"[\s\-]", "", value).upper()
+        rows = [{"label": "Worker", **r} for r in engine.read(refs.WORKERS_BY_PASSPORT, {"passport": norm, **limit})]
+        shown = refs.mask_value("passport_no", norm, role)
+    elif kind == "phone":
+        phone = normalize_phone(value)
+        if phone is None:
+            raise InputError(f"{value!r} is not a phone number (Indonesian, or international with +country code)")
+        norm = phone
+        rows = engine.read(refs.HOLDERS_OF_PHONE, {"phone": norm, **limit})
+        shown = refs.mask_value("phone", norm, role)
+    else:
+        norm = value.strip()
+        rows = engine.read(refs.AGENCIES_BY_LICENCE, {"licence": norm})
+        shown = norm
+    return {
+        "kind": kind,
+        "value": shown,
+        "matches": [{"label": r["label"], "id": r["id"], "name": r.get("name")} for r in rows],
+    }
+
+
+# -- expand ----------------------------------------------------------------------------------------
+def _json_cypher(name: str, body: str, value: str, alias: str, doc: str) -> Cypher:
+    """A query whose one value travels as a JSON string on FalkorDB (its client parses nested maps
+    value by value, several times slower than ``json.loads``); Neo4j returns the value itself."""
+    return cypher(
+        name, f"{body}\nRETURN {value} AS {alias}", falkordb=f"{body}\nRETURN toJSON({value}) AS {alias}", doc=doc
+    )
+
+
+def _from_json(value: Any) -> Any:
+    import json
+
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def touching(label: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    """``(type, direction, neighbour labels)`` of every relationship the schema allows at ``label``."""
+    out = []
+    for rel in SCHEMA.relationships.values():
+        if label in rel.from_labels:
+            out.append((rel.type, "out", rel.to_labels))
+        if label in rel.to_labels:
+            out.append((rel.type, "in", rel.from_labels))
+    return out
+
+
+def _arrow(direction: str, rel_type: str) -> str:
+    return f"-[r:{rel_type}]->" if direction == "out" else f"<-[r:{rel_type}]-"
+
+
+# Every traversal names its relationship type: on FalkorDB 4.22 an untyped expansion of a node with
+# a few thousand relationships is ~30 times slower than the typed ones together.
+def _expand_queries(label: str) -> dict[str, Cypher]:
+    SCHEMA.node(label)
+    match = f"MATCH (n:{label} {{id: $id}})"
+    out: dict[str, Cypher] = {}
+    counts, pages = [], []
+    for rel_type, direction, others in touching(label):
+        guard = f"WHERE $types IS NULL OR '{rel_type}' IN $types"
+        other = f"'{others[0]}'" if len(others) == 1 else "labels(m)[0]"
+        arrow = _arrow(direction, rel_type)
+        counts.append(
+            f"{match} {guard}\nMATCH (n){arrow}(m)\n"
+            f"RETURN '{rel_type}' AS type, '{direction}' AS direction, {other} AS label, count(r) AS total"
+        )
+        pages.append(
+            f"{match} {guard}\nMATCH (n){arrow}(m)\n"
+            f"WITH {other} AS label, r, m ORDER BY m.id\n"
+            "WITH label, collect({node: properties(m), rel: properties(r)})[$skip..$end] AS items\n"
+            f"RETURN '{rel_type}' AS type, '{direction}' AS direction, label, {{{{items}}}} AS items"
+        )
+        out[f"{rel_type}.{direction}"] = _json_cypher(
+            f"explore.expand_page.{label}.{rel_type}.{direction}",
+            f"{match}{arrow}(m)\nWHERE $label IS NULL OR $label IN labels(m)\n"
+            "WITH m, r ORDER BY m.id SKIP $skip LIMIT $limit",
+            "collect({node: properties(m), rel: properties(r)})",
+            "items",
+            doc=f"One page of the {rel_type} ({direction}) neighbours of a {label} with many relationships.",
+        )
+    out["counts"] = cypher(
+        f"explore.expand_counts.{label}",
+        "\nUNION ALL\n".join(counts),
+        doc=f"A {label}'s relationships counted per type, direction and neighbour label.",
+    )
+    text = "\nUNION ALL\n".join(pages)
+    out["page_all"] = cypher(
+        f"explore.expand_page_all.{label}",
+        text.replace("{{items}}", "items"),
+        falkordb=text.replace("{{items}}", "toJSON(items)"),
+        doc=f"One page of every neighbour group of a {label} with few relationships.",
+    )
+    return out
+
+
+EXPAND = {label: _expand_queries(label) for label in SCHEMA.labels if touching(label)}
+
+
+def _check_types(rel_types: Iterable[str] | None) -> list[str] | None:
+    """Relationship types a user may filter on: only the schema's."""
+    if rel_types is None:
+        return None
+    types = list(rel_types)
+    unknown = [t for t in types if t not in SCHEMA.relationships]
+    if unknown:
+        raise InputError(
+            f"unknown relationship type {', '.join(map(repr, unknown))}; known: {', '.join(SCHEMA.relationship_types)}"
+        )
+    return types
+
+
+def _item(label: str, props: dict[str, Any], rel: dict[str, Any] | None, role: str) -> dict[str, Any]:
+    shown = refs.mask(label, props, role) or {}
+    return {
+        "label": label,
+        "id": props.get("id"),
+        "name": shown.get("name") or shown.get("text"),
+        "props": shown,
+        "rel": rel or {},
+    }
+
+
+def expand(
+    engine: Engine,
+    ref: str,
+    rel_types: Iterable[str] | None = None,
+    limit: int = 50,
+    skip: int = 0,
+    role: str = "investigator",
+) -> dict[str, Any]:
+    """A node's neighbours grouped and capped (see the module docstring): 2 queries, or 1 + one per
+    group for a node with more than ``SMALL_NODE`` relationships."""
+    refs.check_role(role)
+    if limit < 1 or skip < 0:
+        raise InputError("limit must be at least 1 and skip at least 0")
+    node = refs.resolve_entity(engine, ref)
+    types = _check_types(rel_types)
+    queries = EXPAND.get(node.label)
+    counts = engine.read(queries["counts"], {"id": node.id, "types": types}) if queries else []
+    total = sum(r["total"] for r in counts)
+    items: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    if queries is None:
+        pass
+    elif total <= SMALL_NODE:
+        for row in engine.read(queries["page_all"], {"id": node.id, "types": types, "skip": skip, "end": skip + limit}):
+            items[(row["type"], row["direction"], row["label"])] = _from_json(row["items"])
+    else:
+        for row in counts:
+            if row["total"] > skip:
+                page = engine.read(
+                    queries[f"{row['type']}.{row['direction']}"],  # type: ignore[index]
+                    {"id": node.id, "label": row["label"], "skip": skip, "limit": limit},
+                )
+                items[(row["type"], row["direction"], row["label"])] = _from_json(page[0]["items"]) if page else []
+    groups = []
+    for row in sorted(counts, key=lambda r: (-r["total"], r["type"], r["direction"], r["label"])):
+        key = (row["type"], row["direction"], row["label"])
+        shown = [_item(row["label"], x["node"], x.get("rel"), role) for x in items.get(key, [])]
+        groups.append(
+            {
+                "type": row["type"],
+                "direction": row["direction"],
+                "label": row["label"],
+                "total": row["total"],
+                "skip": skip,
+                "items": shown,
+                "more": max(0, row["total"] - skip - len(shown)),
+            }
+        )
+    return {
+        "node": {
+            "label": node.label,
+            "id": node.id,
+            "name": refs.mask_value("name", node.name, role)
+            if "name" in refs.personal_fields(node.label)
+            else node.name,
+        },
+        "total": total,
+        "groups": groups,
+    }
+
+
+# -- shortest path ---------------------------------------------------------------------------------
+def _neighbours_query(label: str) -> Cypher:
+    SCHEMA.node(label)
+    types = "|".join(sorted({t for t, _, _ in touching(label)} - set(PATH_EXCLUDED_TYPES)))
+    inner = f"""MATCH (n)-[r:{types}]-(m)
+      WHERE $types IS NULL OR type(r) IN $types
+      RETURN r, m LIMIT $per_node"""
+    head = f"UNWIND $ids AS nid MATCH (n:{label} {{id: nid}})"
+    rows = "collect([nid, type(r), startNode(r) = n, labels(m)[0], m.id, m.name])"
+    return cypher(
+        f"explore.neighbours.{label}",
+        f"{head}\nCALL (n) {{\n      {inner}\n}}\nRETURN {rows} AS rows",
+        falkordb=f"{head}\nCALL {{\n      WITH n\n      {inner}\n}}\nRETURN toJSON({rows}) AS rows",
+        doc=f"One breadth-first step from {label} nodes: their neighbours, fan-out per node capped.",
+    )
+
+
+NEIGHBOURS = {
+    label: _neighbours_query(label)
+    for label in SCHEMA.labels
+    if {t for t, _, _ in touching(label)} - set(PATH_EXCLUDED_TYPES)
+}
+
+Key = tuple[str, str]  # (label, id)
+
+
+def _expand_frontier(
+    engine: Engine, frontier: Sequence[Key], types: list[str] | None, per_node: int
+) -> tuple[list[dict[str, Any]], bool, int]:
+    """One step: a query per label present in the frontier (usually one to three)."""
+    by_label: dict[str, list[str]] = {}
+    for label, node_id in frontier:
+        by_label.setdefault(label, []).append(node_id)
+    rows: list[dict[str, Any]] = []
+    fanout: dict[Key, int] = {}
+    for label, ids in by_label.items():
+        if label not in NEIGHBOURS:
+            continue  # a label no traversable relationship touches
+        params = {"ids": ids, "types": types, "per_node": per_node}
+        for result in engine.read(NEIGHBOURS[label], params):
+            for nid, rel_type, out, to_label, to_id, name in _from_json(result["rows"]) or []:
+                rows.append(
+                    {
+                        "from_label": label,
+                        "from_id": nid,
+                        "type": rel_type,
+                        "out": out,
+                        "label": to_label,
+                        "id": to_id,
+                        "name": name,
+                    }
+                )
+                fanout[(label, nid)] = fanout.get((label, nid), 0) + 1
+    return rows, any(n >= per_node for n in fanout.values()), len(by_label)
+
+
+def shortest_path(
+    engine: Engine,
+    a: str,
+    b: str,
+    max_depth: int = MAX_DEPTH,
+    rel_types: Iterable[str] | None = None,
+    frontier_cap: int = 2000,
+    per_node: int = 500,
+    role: str = "investigator",
+) -> dict[str, Any]:
+    """The shortest undirected path between two entities, at most ``max_depth`` (<= 6) hops."""
+    refs.check_role(role)
+    if not 1 <= max_depth <= MAX_DEPTH:
+        raise InputError(f"max_depth must be between 1 and {MAX_DEPTH}")
+    types = _check_types(rel_types)
+    start, goal = refs.resolve_entity(engine, a), refs.resolve_entity(engine, b)
+    s, g = (start.label, start.id), (goal.label, goal.id)
+    names: dict[Key, str | None] = {s: start.name, g: goal.name}
+    # parent[side][node] = (previous node, relationship type, the relationship points previous -> node)
+    parent: list[dict[Key, tuple[Key, str, bool] | None]] = [{s: None}, {g: None}]
+    frontier: list[list[Key]] = [[s], [g]]
+    depth = [0, 0]
+    complete, queries = True, 0
+    meet: Key | None = s if s == g else None
+    while meet is None and depth[0] + depth[1] < max_depth and frontier[0] and frontier[1]:
+        side = 0 if len(frontier[0]) <= len(frontier[1]) else 1
+        todo = frontier[side]
+        if len(todo) > frontier_cap:
+            todo, complete = todo[:frontier_cap], False
+        rows, capped, sent = _expand_frontier(engine, todo, types, per_node)
+        queries += sent
+        complete = complete and not capped
+        nxt: list[Key] = []
+        best: tuple[int, Key] | None = None
+        for row in rows:
+            here, there = (row["from_label"], row["from_id"]), (row["label"], row["id"])
+            if there[1] is None:
+                continue
+            names.setdefault(there, row["name"])
+            if there not in parent[side]:
+                # the stored direction is along the path from this side's start towards ``there``
+                parent[side][there] = (here, row["type"], bool(row["out"]))
+                nxt.append(there)
+            if there in parent[1 - side]:
+                length = _depth(parent[0], there) + _depth(parent[1], there)
+                if best is None or length < best[0]:
+                    best = (length, there)
+        depth[side] += 1
+        frontier[side] = nxt
+        if best is not None and best[0] <= max_depth:
+            meet = best[1]
+    if meet is None:
+        return {
+            "found": False,
+            "length": None,
+            "nodes": [],
+            "relationships": [],
+            "complete": complete,
+            "queries": queries,
+            "explored": len(parent[0]) + len(parent[1]),
+        }
+    nodes, rels = _path(parent, meet)
+    return {
+        "found": True,
+        "length": len(rels),
+        "nodes": [
+            {
+                "label": k[0],
+                "id": k[1],
+                "name": refs.mask_value("name", names.get(k), role)
+                if "name" in refs.personal_fields(k[0])
+                else names.get(k),
+            }
+            for k in nodes
+        ],
+        "relationships": rels,
+        "complete": complete,
+        "queries": queries,
+        "explored": len(parent[0]) + len(parent[1]),
+    }
+
+
+def _depth(parents: dict[Key, tuple[Key, str, bool] | None], node: Key) -> int:
+    n = 0
+    step = parents[node]
+    while step is not None:
+        n += 1
+        step = parents[step[0]]
+    return n
+
+
+def _walk(parents: dict[Key, tuple[Key, str, bool] | None], meet: Key) -> tuple[list[Key], list[dict[str, Any]]]:
+    """From ``meet`` back to one side's start: the nodes after ``meet`` and the relationships."""
+    nodes: list[Key] = []
+    rels: list[dict[str, Any]] = []
+    node, step = meet, parents[meet]
+    while step is not None:
+        prev, rel_type, out = step  # out: the relationship starts at ``prev``, the node nearer that start
+        rels.append({"type": rel_type, "from": prev[1] if out else node[1], "to": node[1] if out else prev[1]})
+        nodes.append(prev)
+        node, step = prev, parents[prev]
+    return nodes, rels
+
+
+def _path(parent: list[dict[Key, tuple[Key, str, bool] | None]], meet: Key) -> tuple[list[Key], list[dict[str, Any]]]:
+    left, rels_left = _walk(parent[0], meet)
+    right, rels_right = _walk(parent[1], meet)
+    return [*reversed(left), meet, *right], [*reversed(rels_left), *rels_right]

@@ -1,0 +1,181 @@
+"""Exploration: search, identifiers, expand, shortest path, on the loaded generated dataset."""
+
+from __future__ import annotations
+
+import itertools
+
+import pandas as pd
+import pytest
+
+from engine.base import Engine
+from jejak.errors import InputError, NotFound
+from loaders.normalize import normalize_phone
+from queries import explore, refs
+from tests.conftest import Dataset
+
+
+def _registry(dataset: Dataset) -> pd.DataFrame:
+    return pd.read_csv(dataset.files / "p3mi_registry.csv", dtype=str, keep_default_na=False)
+
+
+def test_search_ranks_the_exact_name_first(loaded: Engine, dataset: Dataset) -> None:
+    row = _registry(dataset).iloc[5]
+    hits = explore.search(loaded, row["nama_perusahaan"], limit=10)
+    assert hits[0]["id"] == f"AG-{row['no_sip3mi']}" and hits[0]["exact"]
+    assert all(not h["exact"] for h in hits[1:] if h["label"] != "Agency")
+
+
+def test_search_finds_a_worker_despite_a_typo(loaded: Engine) -> None:
+    w = loaded.read(
+        "MATCH (w:Worker) WHERE w.name IS NOT NULL AND size(w.name) > 12 "
+        "RETURN w.id AS id, w.name AS name ORDER BY id LIMIT 1"
+    )[0]
+    words = w["name"].split()
+    longest = max(range(len(words)), key=lambda i: len(words[i]))
+    typo = list(words[longest])
+    typo[2] = "X" if typo[2] != "X" else "Y"
+    words[longest] = "".join(typo)
+    hits = explore.search(loaded, " ".join(words), labels=["Worker"], limit=20)
+    assert w["id"] in [h["id"] for h in hits]
+    exact = explore.search(loaded, w["name"], labels=["Worker"], limit=20)
+    assert exact[0]["exact"] and exact[0]["name"].upper() == w["name"].upper()
+
+
+def test_search_refuses_empty_text_and_unknown_labels(loaded: Engine) -> None:
+    with pytest.raises(InputError):
+        explore.search(loaded, " -- ")
+    with pytest.raises(InputError, match="no name search"):
+        explore.search(loaded, "budi", labels=["Placement"])
+
+
+def test_search_text_is_never_query_syntax(loaded: Engine) -> None:
+    """Quotes, braces, RediSearch/Lucene operators: only letters and digits reach the engine."""
+    assert explore.fulltext_query("a'b\") OR 1=1 //", "falkordb") == "a b or 1 1"
+    assert explore.fulltext_query("Siti* ~Aminah", "neo4j") == "siti~ AND aminah~"
+    explore.search(loaded, "Siti' ) | @name:{x} %% -- *", limit=5)  # no error
+
+
+def test_public_role_does_not_search_directors(loaded: Engine) -> None:
+    person = loaded.read("MATCH (p:Person) RETURN p.name AS name LIMIT 1")[0]["name"]
+    assert any(h["label"] == "Person" for h in explore.search(loaded, person, limit=50))
+    assert not any(h["label"] == "Person" for h in explore.search(loaded, person, limit=50, role="public"))
+
+
+def test_find_by_nik_passport_phone_and_licence(loaded: Engine, dataset: Dataset) -> None:
+    bp = pd.read_csv(dataset.files / "bp2mi_penempatan.csv", sep=";", dtype=str, keep_default_na=False)
+    row = bp[(bp["no_hp"] != "") & (bp["nik"].str.fullmatch(r"\d{16}"))].iloc[0]
+    worker = loaded.read(
+        "MATCH (w:Worker)-[:HAS_PLACEMENT]->(:Placement {id: $p}) RETURN w.id AS id",
+        {"p": f"PL-bp2mi:{row['id_sisko']}"},
+    )[0]["id"]
+    assert worker in [m["id"] for m in explore.find_identifier(loaded, row["nik"])["matches"]]
+    phone = explore.find_identifier(loaded, row["no_hp"])
+    assert phone["kind"] == "phone" and phone["value"] == normalize_phone(row["no_hp"])
+    assert worker in [m["id"] for m in phone["matches"]]
+    local = "0" + phone["value"][3:]  # +62812... written the Indonesian way
+    assert explore.find_identifier(loaded, local)["matches"] == phone["matches"]
+    passport = loaded.read("MATCH (w:Worker {id: $id})-[:HOLDS_PASSPORT]->(p) RETURN p.id AS p", {"id": worker})
+    if passport:
+        found = explore.find_identifier(loaded, passport[0]["p"].lower(), kind="passport")
+        assert worker in [m["id"] for m in found["matches"]]
+    reg = _registry(dataset).iloc[0]
+    assert explore.find_identifier(loaded, reg["no_sip3mi"])["matches"][0]["id"] == f"AG-{reg['no_sip3mi']}"
+    masked = explore.find_identifier(loaded, row["nik"], role="public")
+    assert masked["value"] == refs.HIDDEN
+    with pytest.raises(InputError):
+        explore.find_identifier(loaded, "??")
+
+
+def test_expand_groups_caps_and_counts(loaded: Engine) -> None:
+    hk = explore.expand(loaded, "HK", limit=5)
+    dest = next(g for g in hk["groups"] if g["type"] == "DESTINATION")
+    expected = loaded.read("MATCH (:Country {id: 'HK'})<-[r:DESTINATION]-(:Placement) RETURN count(r) AS n")[0]["n"]
+    assert dest["total"] == expected > 50
+    assert len(dest["items"]) == 5 and dest["more"] == expected - 5
+    assert dest["direction"] == "in" and dest["label"] == "Placement"
+    ids = [i["id"] for i in dest["items"]]
+    assert ids == sorted(ids)
+    page2 = explore.expand(loaded, "HK", rel_types=["DESTINATION"], limit=5, skip=5)
+    assert [g["type"] for g in page2["groups"]] == ["DESTINATION"]
+    assert not set(ids) & {i["id"] for i in page2["groups"][0]["items"]}
+    assert hk["total"] == sum(g["total"] for g in hk["groups"])
+
+
+def test_expand_a_hub_pages_each_group(loaded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(explore, "SMALL_NODE", 10)  # force the per-group path on a small graph
+    by_group = explore.expand(loaded, "HK", limit=7, skip=3)
+    monkeypatch.setattr(explore, "SMALL_NODE", 10**9)
+    all_at_once = explore.expand(loaded, "HK", limit=7, skip=3)
+    assert by_group == all_at_once
+
+
+def test_expand_a_worker_shows_its_links_and_masks(loaded: Engine) -> None:
+    wid = loaded.read("MATCH (w:Worker)-[:HAS_PHONE]->() RETURN w.id AS id ORDER BY id LIMIT 1")[0]["id"]
+    out = explore.expand(loaded, wid)
+    types = {g["type"] for g in out["groups"]}
+    assert {"HAS_PLACEMENT", "REPORTED_IN", "HAS_PHONE"} <= types
+    phone = next(g for g in out["groups"] if g["type"] == "HAS_PHONE")["items"][0]
+    assert phone["id"].startswith("+")
+    address = explore.expand(loaded, wid, rel_types=["HAS_ADDRESS"], role="public")
+    for g in address["groups"]:
+        assert all(i["props"]["text"] == refs.HIDDEN for i in g["items"])
+    with pytest.raises(InputError, match="unknown relationship type"):
+        explore.expand(loaded, wid, rel_types=["KNOWS"])
+    with pytest.raises(NotFound):
+        explore.expand(loaded, "EM-0000000000000000")
+
+
+def test_path_from_a_worker_to_their_employer(loaded: Engine) -> None:
+    row = loaded.read(
+        "MATCH (w:Worker)-[:HAS_PLACEMENT]->(p:Placement)-[:EMPLOYED_BY]->(e:Employer) "
+        "RETURN w.id AS w, p.id AS p, e.id AS e ORDER BY w LIMIT 1"
+    )[0]
+    path = explore.shortest_path(loaded, row["w"], row["e"])
+    assert path["found"] and path["length"] == 2 and path["complete"]
+    assert next(n["id"] for n in path["nodes"]) == row["w"] and path["nodes"][-1]["id"] == row["e"]
+    assert path["relationships"][0] == {"type": "HAS_PLACEMENT", "from": row["w"], "to": path["nodes"][1]["id"]}
+    assert path["relationships"][1]["type"] == "EMPLOYED_BY" and path["relationships"][1]["to"] == row["e"]
+    # the same the other way round
+    back = explore.shortest_path(loaded, row["e"], row["w"])
+    assert back["length"] == 2 and back["nodes"][0]["id"] == row["e"]
+
+
+def test_path_between_two_workers_of_one_agency(loaded: Engine) -> None:
+    row = loaded.read(
+        "MATCH (a:Agency)<-[:PLACED_BY]-(:Placement)<-[:HAS_PLACEMENT]-(w:Worker) "
+        "WITH a, collect(DISTINCT w.id) AS ws WHERE size(ws) > 1 RETURN ws[0] AS a, ws[1] AS b LIMIT 1"
+    )[0]
+    path = explore.shortest_path(loaded, row["a"], row["b"])
+    assert path["found"] and 2 <= path["length"] <= 4
+    nodes = [n["id"] for n in path["nodes"]]
+    for rel, (x, y) in zip(path["relationships"], itertools.pairwise(nodes), strict=True):
+        assert {rel["from"], rel["to"]} == {x, y}
+        assert (
+            loaded.read(
+                f"MATCH ({{id: $a}})-[r:{rel['type']}]->({{id: $b}}) RETURN count(r) AS n",
+                {"a": rel["from"], "b": rel["to"]},
+            )[0]["n"]
+            == 1
+        )
+
+
+def test_no_path_beyond_max_depth_or_outside_the_types(loaded: Engine) -> None:
+    row = loaded.read(
+        "MATCH (w:Worker)-[:HAS_PLACEMENT]->(p:Placement)-[:EMPLOYED_BY]->(e:Employer) "
+        "RETURN w.id AS w, e.id AS e LIMIT 1"
+    )[0]
+    assert not explore.shortest_path(loaded, row["w"], row["e"], max_depth=1)["found"]
+    only_sources = explore.shortest_path(loaded, row["w"], row["e"], rel_types=["REPORTED_IN"])
+    assert not only_sources["found"]
+    loaded.write("CREATE (:Employer {id: 'EM-island', name: 'PULAU'})")
+    lonely = explore.shortest_path(loaded, row["w"], "EM-island")
+    assert not lonely["found"] and lonely["complete"]
+    with pytest.raises(InputError):
+        explore.shortest_path(loaded, row["w"], row["e"], max_depth=7)
+    assert explore.shortest_path(loaded, row["w"], row["w"])["length"] == 0
+
+
+def test_path_caps_say_the_search_was_cut(loaded: Engine) -> None:
+    a, b = (r["id"] for r in loaded.read("MATCH (w:Worker) RETURN w.id AS id ORDER BY id LIMIT 2"))
+    cut = explore.shortest_path(loaded, a, b, per_node=1, frontier_cap=1)
+    assert not cut["complete"] or cut["found"]
