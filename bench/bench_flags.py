@@ -43,11 +43,15 @@ from queries.flags import HARD_RULES, RULE_IDS, Flag, count_by_rule, run_rules
 RESULTS = Path(__file__).resolve().parent / "results" / "flags.json"
 CONTEXT_ROLES = {"issuer"}
 
-Q_NAMES = cypher("bench.flags.names", """
+Q_NAMES = cypher(
+    "bench.flags.names",
+    """
 MATCH (n)
 WHERE (n:Sponsor OR n:PartnerAgency OR n:Employer) AND n.name_norm IS NOT NULL
 RETURN labels(n)[0] AS label, n.id AS id, n.name_norm AS name_norm
-""", doc="Benchmark only: name-keyed organisations, to find ground-truth names in the graph.")
+""",
+    doc="Benchmark only: name-keyed organisations, to find ground-truth names in the graph.",
+)
 
 NAME_LABELS = {"sponsor": "Sponsor", "mitra": "PartnerAgency", "syarikah": "PartnerAgency", "employer": "Employer"}
 
@@ -70,7 +74,9 @@ def below_threshold(truth: Path) -> dict[str, set[str]]:
     patterns = pd.read_csv(truth / "patterns.csv", dtype=str, keep_default_na=False)
     r7 = patterns[(patterns["rule_id"] == "R7") & (patterns["role"] == "recruited_worker")]
     sizes = r7.groupby("pattern_id").size()
-    small = set(sizes[sizes < k].index) | (set(patterns.loc[patterns["rule_id"] == "R7", "pattern_id"]) - set(sizes.index))
+    small = set(sizes[sizes < k].index) | (
+        set(patterns.loc[patterns["rule_id"] == "R7", "pattern_id"]) - set(sizes.index)
+    )
     return {"R7": small}
 
 
@@ -109,8 +115,9 @@ def truth_keys(engine: Engine, truth: Path) -> dict[str, dict[str, set[str]]]:
     return out
 
 
-def score(flags: list[Flag], truth: dict[str, dict[str, set[str]]],
-          skip: dict[str, set[str]] | None = None) -> dict[str, dict[str, Any]]:
+def score(
+    flags: list[Flag], truth: dict[str, dict[str, set[str]]], skip: dict[str, set[str]] | None = None
+) -> dict[str, dict[str, Any]]:
     """Per rule: planted patterns, found, recall, flags, right, precision; patterns in ``skip`` (below
     their rule's threshold) count for precision but not for recall."""
     result = {}
@@ -134,10 +141,13 @@ def score(flags: list[Flag], truth: dict[str, dict[str, set[str]]],
         counted = set(pats) - below
         found_counted = found & counted
         result[rule] = {
-            "patterns": len(counted), "found": len(found_counted),
+            "patterns": len(counted),
+            "found": len(found_counted),
             "recall": round(len(found_counted) / len(counted), 3) if counted else None,
             "below_threshold": sorted(below),
-            "flags": len(fl), "right": right, "precision": round(right / len(fl), 3) if fl else None,
+            "flags": len(fl),
+            "right": right,
+            "precision": round(right / len(fl), 3) if fl else None,
             "missed": sorted(counted - found)[:10],
         }
     return result
@@ -205,10 +215,18 @@ def main() -> None:
         print(f"recall >= 0.95 on every rule: {recall_ok}; precision >= 0.9 on every hard rule: {hard_ok}")
         results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
         results[label] = {
-            "workers": args.workers, "seed": args.seed, "mess": args.mess, "machine": platform.machine(),
-            "python": platform.python_version(), "rules_s": round(seconds, 2), "per_rule_s": per_rule, **timing,
-            "flags_per_rule": count_by_rule(flags), "scores": scores,
-            "recall_ok": recall_ok, "hard_precision_ok": hard_ok,
+            "workers": args.workers,
+            "seed": args.seed,
+            "mess": args.mess,
+            "machine": platform.machine(),
+            "python": platform.python_version(),
+            "rules_s": round(seconds, 2),
+            "per_rule_s": per_rule,
+            **timing,
+            "flags_per_rule": count_by_rule(flags),
+            "scores": scores,
+            "recall_ok": recall_ok,
+            "hard_precision_ok": hard_ok,
         }
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")

@@ -53,14 +53,34 @@ from reference.jobs import rules as load_rules
 RULE_IDS = ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "H1", "H2", "H3", "H4")
 HARD_RULES = RULE_IDS[:11]
 RULE_TITLES = {
-    "R1": "underage", "R2": "moratorium", "R3": "unlicensed agency", "R4": "no job order", "R5": "overcharging",
-    "R6": "missing documents", "R7": "individual placer", "R8": "deception", "R9": "exploitation reported",
-    "R10": "SPSK limits", "R11": "identity inconsistency", "H1": "shared identifiers", "H2": "tainted partners",
-    "H3": "non-procedural", "H4": "training mill",
+    "R1": "underage",
+    "R2": "moratorium",
+    "R3": "unlicensed agency",
+    "R4": "no job order",
+    "R5": "overcharging",
+    "R6": "missing documents",
+    "R7": "individual placer",
+    "R8": "deception",
+    "R9": "exploitation reported",
+    "R10": "SPSK limits",
+    "R11": "identity inconsistency",
+    "H1": "shared identifiers",
+    "H2": "tainted partners",
+    "H3": "non-procedural",
+    "H4": "training mill",
 }
 # Labels that can carry written-back flags (graph_model/schema.yaml documents the two properties).
-FLAGGED_LABELS = ("Worker", "Placement", "Agency", "Sponsor", "TrainingInstitute", "PartnerAgency", "Employer",
-                  "Case", "Passport")
+FLAGGED_LABELS = (
+    "Worker",
+    "Placement",
+    "Agency",
+    "Sponsor",
+    "TrainingInstitute",
+    "PartnerAgency",
+    "Employer",
+    "Case",
+    "Passport",
+)
 Scope = dict[str, list[str]]  # label -> node ids a scoped run is limited to
 
 
@@ -100,11 +120,18 @@ class Anchored:
 def _anchored(name: str, label: str, var: str, body: str, doc: str) -> Anchored:
     head = "MATCH (" + var + ":" + label + ")\n"
     scoped_head = "UNWIND $ids AS anchor_id\nMATCH (" + var + ":" + label + " {id: anchor_id})\n"
-    return Anchored(label, cypher("flags." + name, head + body.strip(), doc=doc),
-                    cypher("flags." + name + ".scoped", scoped_head + body.strip(), doc=doc + " (scoped)"))
+    return Anchored(
+        label,
+        cypher("flags." + name, head + body.strip(), doc=doc),
+        cypher("flags." + name + ".scoped", scoped_head + body.strip(), doc=doc + " (scoped)"),
+    )
 
 
-Q_R1 = _anchored("r1_underage", "Placement", "p", """
+Q_R1 = _anchored(
+    "r1_underage",
+    "Placement",
+    "p",
+    """
 WHERE p.departure_date IS NOT NULL OR ($use_arrival AND p.arrival_date IS NOT NULL)
 MATCH (w:Worker)-[:HAS_PLACEMENT]->(p)
 WITH p, w, coalesce(p.departure_date, p.arrival_date) AS dep
@@ -118,25 +145,43 @@ WITH p, w, dep,
 WHERE adult_by_nik > dep OR adult_by_declared > dep
 RETURN p.id AS id, w.id AS worker, dep AS departure, w.birth_date AS birth_date,
        w.nik_birth_date AS nik_birth_date, adult_by_nik > dep AS by_nik, adult_by_declared > dep AS by_declared
-""", "R1: departures or arrivals before the worker's 18th birthday (NIK-encoded or declared birth date).")
+""",
+    "R1: departures or arrivals before the worker's 18th birthday (NIK-encoded or declared birth date).",
+)
 
-Q_R11_NIK = _anchored("r11_nik", "Worker", "w", """
+Q_R11_NIK = _anchored(
+    "r11_nik",
+    "Worker",
+    "w",
+    """
 WHERE w.nik_birth_date IS NOT NULL
   AND ((w.birth_date IS NOT NULL AND w.birth_date <> w.nik_birth_date)
        OR (w.sex IS NOT NULL AND w.nik_sex IS NOT NULL AND w.sex <> w.nik_sex))
 RETURN w.id AS id, w.birth_date AS birth_date, w.nik_birth_date AS nik_birth_date, w.sex AS sex,
        w.nik_sex AS nik_sex
-""", "R11: workers whose NIK-encoded birth date or sex disagrees with the declared one.")
+""",
+    "R11: workers whose NIK-encoded birth date or sex disagrees with the declared one.",
+)
 
-Q_R11_PASSPORT = _anchored("r11_passport", "Passport", "pp", """
+Q_R11_PASSPORT = _anchored(
+    "r11_passport",
+    "Passport",
+    "pp",
+    """
 MATCH (pp)<-[:HOLDS_PASSPORT]-(w:Worker)
 WITH pp, count(w) AS holders
 WHERE holders > 1
 MATCH (pp)<-[:HOLDS_PASSPORT]-(w:Worker)
 RETURN pp.id AS id, w.id AS worker, w.name_norm AS name, w.birth_date AS birth_date, w.nik AS nik
-""", "R11: passports held by more than one Worker node, with the holders' names and birth dates.")
+""",
+    "R11: passports held by more than one Worker node, with the holders' names and birth dates.",
+)
 
-Q_R2 = _anchored("r2_moratorium", "Placement", "p", """
+Q_R2 = _anchored(
+    "r2_moratorium",
+    "Placement",
+    "p",
+    """
 MATCH (p)-[:DESTINATION]->(c:Country)
 WHERE p.departure_date >= $since AND c.id IN $countries
 MATCH (p)-[:REPORTED_IN]->(r:SourceRecord)
@@ -152,9 +197,15 @@ WITH p, c, e, m,
 WHERE NOT valid_spsk
 RETURN p.id AS id, c.id AS country, p.job_code AS job_code, p.departure_date AS departure, p.scheme AS scheme,
        e.id AS employer, e.name AS employer_name, e.kind AS employer_kind
-""", "R2: household jobs or individual employers in moratorium countries outside a valid SPSK placement.")
+""",
+    "R2: household jobs or individual employers in moratorium countries outside a valid SPSK placement.",
+)
 
-Q_R3 = _anchored("r3_unlicensed", "Placement", "p", """
+Q_R3 = _anchored(
+    "r3_unlicensed",
+    "Placement",
+    "p",
+    """
 MATCH (p)-[:PLACED_BY]->(a:Agency)
 MATCH (p)-[:REPORTED_IN]->(r:SourceRecord)
 WHERE (r.source IN $departure_sources AND p.departure_date IS NOT NULL)
@@ -174,26 +225,48 @@ RETURN p.id AS id, d AS date, exact, a.id AS agency, a.name AS agency_name, a.st
        a.status_date AS status_date, a.licence_expires AS licence_expires, a.licence_issued AS licence_issued,
        a.registered AS registered, h.id AS head, h.status AS head_status, h.status_date AS head_status_date,
        h.licence_expires AS head_licence_expires
-""", "R3: placements by an agency (or a branch of a head office) without a valid SIP3MI on the date.")
+""",
+    "R3: placements by an agency (or a branch of a head office) without a valid SIP3MI on the date.",
+)
 
-Q_REGISTRY = cypher("flags.registry_loaded", """
+Q_REGISTRY = cypher(
+    "flags.registry_loaded",
+    """
 MATCH (a:Agency) WHERE a.registered = true
 RETURN a.id AS id LIMIT 1
-""", doc="Is the P3MI registry loaded (so that a licence missing from it means something)?")
+""",
+    doc="Is the P3MI registry loaded (so that a licence missing from it means something)?",
+)
 
-Q_R4 = _anchored("r4_no_job_order", "Placement", "p", """
+Q_R4 = _anchored(
+    "r4_no_job_order",
+    "Placement",
+    "p",
+    """
 MATCH (p)-[:REPORTED_IN]->(r:SourceRecord)
 WHERE r.source IN $sources AND p.sip2mi_no IS NULL AND NOT coalesce(p.scheme, '') IN $exempt
 RETURN p.id AS id, p.scheme AS scheme, p.departure_date AS departure
-""", "R4: departure records without an SIP2MI job-order number.")
+""",
+    "R4: departure records without an SIP2MI job-order number.",
+)
 
-Q_R5 = _anchored("r5_overcharging", "Placement", "p", """
+Q_R5 = _anchored(
+    "r5_overcharging",
+    "Placement",
+    "p",
+    """
 MATCH (p)-[:REPORTED_IN]->(r:SourceRecord)
 WHERE r.source IN $sources AND p.job_code IN $jobs AND p.departure_date >= $since AND p.cost_to_worker > 0
 RETURN p.id AS id, p.job_code AS job_code, p.departure_date AS departure, p.cost_to_worker AS cost
-""", "R5: zero-cost jobs departing after the transition with a cost charged to the worker.")
+""",
+    "R5: zero-cost jobs departing after the transition with a cost charged to the worker.",
+)
 
-Q_R6 = _anchored("r6_documents", "Placement", "p", """
+Q_R6 = _anchored(
+    "r6_documents",
+    "Placement",
+    "p",
+    """
 MATCH (p)-[:REPORTED_IN]->(r:SourceRecord)
 WHERE p.status = 'DEPARTED' AND (r.source IN $departure_sources OR r.source IN $agreement_sources)
 OPTIONAL MATCH (p)-[t:TRAINED_AT]->(:TrainingInstitute)
@@ -208,9 +281,15 @@ WITH p, CASE WHEN r.source IN $departure_sources THEN
 WITH p, [x IN missing WHERE x IN $required] AS missing
 WHERE size(missing) > 0
 RETURN p.id AS id, missing, p.departure_date AS departure, p.registration_date AS registration
-""", "R6: departed placements missing a work contract, placement agreement, BPJS or certificate.")
+""",
+    "R6: departed placements missing a work contract, placement agreement, BPJS or certificate.",
+)
 
-Q_SPONSORS = _anchored("r7_sponsors", "Sponsor", "s", """
+Q_SPONSORS = _anchored(
+    "r7_sponsors",
+    "Sponsor",
+    "s",
+    """
 MATCH (s)<-[:RECRUITED_BY]-(p:Placement)<-[:HAS_PLACEMENT]-(w:Worker)
 OPTIONAL MATCH (w)-[:FROM_REGION]->(:Region)-[:PART_OF]->(prov:Region)
 OPTIONAL MATCH (p)-[:PLACED_BY]->(a:Agency)
@@ -219,9 +298,15 @@ WITH s, coalesce(prov.id, '') AS province, count(DISTINCT w) AS workers,
      collect(DISTINCT coalesce(h.id, a.id)) AS agencies, collect(DISTINCT p.id) AS placements
 WHERE workers >= $min_workers OR size(agencies) >= $min_agencies
 RETURN s.id AS id, s.name AS name, province, workers, agencies, placements
-""", "R7/H1: sponsors (per origin province) with their workers and the P3MIs they fed.")
+""",
+    "R7/H1: sponsors (per origin province) with their workers and the P3MIs they fed.",
+)
 
-Q_R8 = _anchored("r8_deception", "Placement", "k", """
+Q_R8 = _anchored(
+    "r8_deception",
+    "Placement",
+    "k",
+    """
 MATCH (k)-[:REPORTED_IN]->(rk:SourceRecord)
 WHERE rk.source IN $embassy_sources AND k.arrival_date IS NOT NULL
 MATCH (k)<-[:HAS_PLACEMENT]-(wk:Worker)
@@ -240,16 +325,28 @@ RETURN k.id AS arrival, b.id AS id, c.id AS country, k.arrival_date AS arrival_d
        b.job AS contract_job_title, ek.id AS arrival_employer, ek.name AS arrival_employer_name,
        ek.name_norm AS arrival_employer_norm, eb.id AS contract_employer, eb.name AS contract_employer_name,
        eb.name_norm AS contract_employer_norm
-""", "R8: embassy arrivals matched to the contract's departure (same worker or passport, same country).")
+""",
+    "R8: embassy arrivals matched to the contract's departure (same worker or passport, same country).",
+)
 
-Q_R9 = _anchored("r9_cases", "Case", "c", """
+Q_R9 = _anchored(
+    "r9_cases",
+    "Case",
+    "c",
+    """
 WHERE c.kind IN $kinds
 OPTIONAL MATCH (c)-[:CONCERNS]->(x)
 RETURN c.id AS id, c.kind AS kind, c.date AS date, c.status AS status,
        collect(DISTINCT {label: labels(x)[0], id: x.id, name: x.name}) AS concerns
-""", "R9: complaints reporting wage withholding, document retention, violence or trafficking.")
+""",
+    "R9: complaints reporting wage withholding, document retention, violence or trafficking.",
+)
 
-Q_R10 = _anchored("r10_syarikah", "PartnerAgency", "m", """
+Q_R10 = _anchored(
+    "r10_syarikah",
+    "PartnerAgency",
+    "m",
+    """
 WHERE m.country = $country
 MATCH (m)<-[:THROUGH_PARTNER]-(p:Placement)
 OPTIONAL MATCH (p)-[:EMPLOYED_BY]->(e:Employer)
@@ -261,9 +358,15 @@ WITH m, spsk, collect(DISTINCT a1) + collect(DISTINCT a2) AS agencies
 UNWIND agencies AS a
 OPTIONAL MATCH (a)-[:BRANCH_OF]->(h:Agency)
 RETURN m.id AS id, m.name AS name, spsk, collect(DISTINCT coalesce(h.id, a.id)) AS p3mi
-""", "R10: syarikah (Saudi partners carrying SPSK placements) with their P3MI partners.")
+""",
+    "R10: syarikah (Saudi partners carrying SPSK placements) with their P3MI partners.",
+)
 
-Q_H1_AGENCIES = _anchored("h1_agencies", "Agency", "a", """
+Q_H1_AGENCIES = _anchored(
+    "h1_agencies",
+    "Agency",
+    "a",
+    """
 MATCH (a)-[:HAS_PHONE|HAS_ADDRESS]->(x)<-[:HAS_PHONE|HAS_ADDRESS]-(b:Agency)
 WHERE a.id <> b.id AND (x:Phone OR x:Address)
 OPTIONAL MATCH (a)-[:BRANCH_OF]->(ha:Agency)
@@ -272,7 +375,9 @@ WITH a, b, x, coalesce(ha.id, a.id) AS pa, coalesce(hb.id, b.id) AS pb
 WHERE pa <> pb
 OPTIONAL MATCH (a)<-[:DIRECTS]-(d:Person)-[:DIRECTS]->(b)
 RETURN pa AS id, pb AS other, labels(x)[0] AS kind, x.id AS identifier, collect(DISTINCT d.name) AS directors
-""", "H1: agencies of different P3MIs sharing a phone, an address or a director.")
+""",
+    "H1: agencies of different P3MIs sharing a phone, an address or a director.",
+)
 
 
 def _h1_workers(label: str, rel: str) -> Anchored:
@@ -287,13 +392,22 @@ WITH x, collect(DISTINCT w.id) AS workers, collect(DISTINCT w.name_norm) AS name
 WHERE size(agencies) > 1 AND size(names) >= $min_people
 RETURN x.id AS id, workers, names, agencies
 """.replace("REL", rel)
-    return _anchored("h1_workers_" + label.lower(), label, "x", body,
-                     f"H1: a {label.lower()} shared by several people placed by several P3MIs.")
+    return _anchored(
+        "h1_workers_" + label.lower(),
+        label,
+        "x",
+        body,
+        f"H1: a {label.lower()} shared by several people placed by several P3MIs.",
+    )
 
 
 Q_H1_WORKERS = (_h1_workers("Phone", "HAS_PHONE"), _h1_workers("Address", "HAS_ADDRESS"))
 
-Q_H2_PARTNERS = _anchored("h2_partners", "PartnerAgency", "m", """
+Q_H2_PARTNERS = _anchored(
+    "h2_partners",
+    "PartnerAgency",
+    "m",
+    """
 OPTIONAL MATCH (m)-[:PARTNER_OF]->(a1:Agency)
 OPTIONAL MATCH (m)<-[:THROUGH_PARTNER]-(:Placement)-[:PLACED_BY]->(a2:Agency)
 WITH m, collect(DISTINCT a1) + collect(DISTINCT a2) AS agencies
@@ -304,9 +418,15 @@ WHERE a.status IN $statuses OR h.status IN $statuses
 WITH m, CASE WHEN h.status IN $statuses THEN h ELSE a END AS bad
 RETURN m.id AS id, m.name AS name, m.country AS country,
        collect(DISTINCT {id: bad.id, name: bad.name, status: bad.status, status_date: bad.status_date}) AS agencies
-""", "H2: partner agencies tied by the registry or by placements to suspended or revoked P3MIs.")
+""",
+    "H2: partner agencies tied by the registry or by placements to suspended or revoked P3MIs.",
+)
 
-Q_H2_EMPLOYERS = _anchored("h2_employers", "Employer", "e", """
+Q_H2_EMPLOYERS = _anchored(
+    "h2_employers",
+    "Employer",
+    "e",
+    """
 MATCH (e)<-[:EMPLOYED_BY]-(p:Placement)-[:PLACED_BY]->(a:Agency)
 WHERE p.departure_date IS NOT NULL
 OPTIONAL MATCH (a)-[:BRANCH_OF]->(h:Agency)
@@ -315,9 +435,15 @@ WHERE bad.status IN $statuses AND bad.status_date <= p.departure_date
 WITH e, collect(DISTINCT bad.id) AS agencies, collect(DISTINCT p.id) AS placements
 WHERE size(placements) >= $min_placements
 RETURN e.id AS id, e.name AS name, agencies, placements
-""", "H2: employers that received workers from a P3MI after its suspension or revocation.")
+""",
+    "H2: employers that received workers from a P3MI after its suspension or revocation.",
+)
 
-Q_H3 = _anchored("h3_non_procedural", "Worker", "w", """
+Q_H3 = _anchored(
+    "h3_non_procedural",
+    "Worker",
+    "w",
+    """
 MATCH (w)-[:HAS_PLACEMENT]->(k:Placement)-[:REPORTED_IN]->(r:SourceRecord)
 WHERE r.source IN $embassy_sources
 OPTIONAL MATCH (w)-[:HOLDS_PASSPORT]->(:Passport)<-[:HOLDS_PASSPORT]-(o:Worker)
@@ -331,42 +457,68 @@ OPTIONAL MATCH (k)-[:EMPLOYED_BY]->(e:Employer)
 OPTIONAL MATCH (k)-[:DESTINATION]->(c:Country)
 RETURN w.id AS id, k.id AS placement, k.visa_type AS visa, procedural, k.arrival_date AS arrival,
        c.id AS country, e.id AS employer, e.name AS employer_name
-""", "H3: embassy arrivals with no departure record for the worker, or on a non-work visa.")
+""",
+    "H3: embassy arrivals with no departure record for the worker, or on a non-work visa.",
+)
 
-Q_H4_CAPACITY = _anchored("h4_capacity", "TrainingInstitute", "l", """
+Q_H4_CAPACITY = _anchored(
+    "h4_capacity",
+    "TrainingInstitute",
+    "l",
+    """
 MATCH (l)<-[t:TRAINED_AT]-(p:Placement)
 WHERE l.capacity_per_month IS NOT NULL AND t.certificate_date IS NOT NULL
 WITH l, substring(t.certificate_date, 0, 7) AS month, count(DISTINCT coalesce(t.certificate_no, p.id)) AS certificates,
      collect(p.id) AS placements
 WHERE certificates > l.capacity_per_month
 RETURN l.id AS id, l.name AS name, l.capacity_per_month AS capacity, month, certificates, placements
-""", "H4: months in which an LPK issued more certificates than its capacity.")
+""",
+    "H4: months in which an LPK issued more certificates than its capacity.",
+)
 
-Q_H4_LATE = _anchored("h4_late_certificate", "Placement", "p", """
+Q_H4_LATE = _anchored(
+    "h4_late_certificate",
+    "Placement",
+    "p",
+    """
 MATCH (p)-[t:TRAINED_AT]->(l:TrainingInstitute)
 WHERE t.certificate_date IS NOT NULL AND p.departure_date IS NOT NULL AND t.certificate_date > p.departure_date
 RETURN p.id AS id, l.id AS lpk, l.name AS lpk_name, t.certificate_no AS certificate,
        t.certificate_date AS certificate_date, p.departure_date AS departure
-""", "H4: competency certificates dated after the departure.")
+""",
+    "H4: competency certificates dated after the departure.",
+)
 
 # source records per flagged node, one query per label
 Q_RECORDS = {
-    label: cypher("flags.records." + label, "UNWIND $ids AS nid\nMATCH (n:" + label + " {id: nid})-[:REPORTED_IN]->"
-                  "(r:SourceRecord)\nRETURN nid AS id, collect(r.id) AS records",
-                  doc=f"Source records of {label} nodes.")
+    label: cypher(
+        "flags.records." + label,
+        "UNWIND $ids AS nid\nMATCH (n:" + label + " {id: nid})-[:REPORTED_IN]->"
+        "(r:SourceRecord)\nRETURN nid AS id, collect(r.id) AS records",
+        doc=f"Source records of {label} nodes.",
+    )
     for label in ("Worker", "Placement", "Agency", "Sponsor", "TrainingInstitute", "PartnerAgency", "Employer", "Case")
 }
 Q_CLEAR_FLAGS = {
-    label: cypher("flags.clear." + label, "MATCH (n:" + label + ") WHERE n.flags IS NOT NULL\n"
-                  "SET n.flags = null, n.flag_count = null", doc=f"Forget the flags written on {label} nodes.")
+    label: cypher(
+        "flags.clear." + label,
+        "MATCH (n:" + label + ") WHERE n.flags IS NOT NULL\nSET n.flags = null, n.flag_count = null",
+        doc=f"Forget the flags written on {label} nodes.",
+    )
     for label in FLAGGED_LABELS
 }
 Q_WRITE_FLAGS = {
-    label: cypher("flags.write." + label, "UNWIND $rows AS row\nMATCH (n:" + label + " {id: row.id})\n"
-                  "SET n.flags = row.flags, n.flag_count = size(row.flags)", doc=f"Write flags on {label} nodes.")
+    label: cypher(
+        "flags.write." + label,
+        "UNWIND $rows AS row\nMATCH (n:" + label + " {id: row.id})\n"
+        "SET n.flags = row.flags, n.flag_count = size(row.flags)",
+        doc=f"Write flags on {label} nodes.",
+    )
     for label in FLAGGED_LABELS
 }
-Q_WORKER_CHAIN = cypher("flags.worker_chain", """
+Q_WORKER_CHAIN = cypher(
+    "flags.worker_chain",
+    """
 MATCH (w:Worker {id: $id})
 OPTIONAL MATCH (w)-[:HAS_PLACEMENT]->(p:Placement)
 OPTIONAL MATCH (p)-[:PLACED_BY|RECRUITED_BY|TRAINED_AT|THROUGH_PARTNER|EMPLOYED_BY]->(x)
@@ -375,7 +527,9 @@ OPTIONAL MATCH (w)-[:HOLDS_PASSPORT]->(pp:Passport)
 OPTIONAL MATCH (c:Case)-[:CONCERNS]->(w)
 RETURN collect(DISTINCT p.id) AS placements, collect(DISTINCT {label: labels(x)[0], id: x.id}) AS linked,
        collect(DISTINCT h.id) AS heads, collect(DISTINCT pp.id) AS passports, collect(DISTINCT c.id) AS cases
-""", doc="The nodes of one worker's chain that rules are anchored on.")
+""",
+    doc="The nodes of one worker's chain that rules are anchored on.",
+)
 
 
 # -- configuration ---------------------------------------------------------------------------------
@@ -427,7 +581,7 @@ def _records(engine: Engine, label: str, ids: Iterable[str]) -> dict[str, list[s
     ids = sorted(set(ids))
     out: dict[str, list[str]] = {}
     for start in range(0, len(ids), 5000):
-        for row in engine.read(Q_RECORDS[label], {"ids": ids[start:start + 5000]}, timeout_s=600):
+        for row in engine.read(Q_RECORDS[label], {"ids": ids[start : start + 5000]}, timeout_s=600):
             out[row["id"]] = sorted(row["records"])
     return out
 
@@ -449,38 +603,71 @@ def _attach_records(engine: Engine, flags: list[Flag]) -> None:
 
 # -- the rules ---------------------------------------------------------------------------------------
 def rule_r1(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
-    params = {"min_age": int(cfg["underage"]["min_age"]), "use_arrival": bool(cfg["underage_checks"]["use_arrival_date"])}
+    params = {
+        "min_age": int(cfg["underage"]["min_age"]),
+        "use_arrival": bool(cfg["underage_checks"]["use_arrival_date"]),
+    }
     out = []
     for r in Q_R1.run(engine, params, scope):
-        basis = [b for b, on in (("NIK-encoded birth date", r["by_nik"]), ("declared birth date", r["by_declared"])) if on]
-        out.append(Flag("R1", "Placement", r["id"],
-                        f"under {params['min_age']} on departure {r['departure']} by the {' and the '.join(basis)}",
-                        {"worker": r["worker"], "departure": r["departure"], "birth_date": r["birth_date"],
-                         "nik_birth_date": r["nik_birth_date"], "basis": basis}))
+        basis = [
+            b for b, on in (("NIK-encoded birth date", r["by_nik"]), ("declared birth date", r["by_declared"])) if on
+        ]
+        out.append(
+            Flag(
+                "R1",
+                "Placement",
+                r["id"],
+                f"under {params['min_age']} on departure {r['departure']} by the {' and the '.join(basis)}",
+                {
+                    "worker": r["worker"],
+                    "departure": r["departure"],
+                    "birth_date": r["birth_date"],
+                    "nik_birth_date": r["nik_birth_date"],
+                    "basis": basis,
+                },
+            )
+        )
     return out
 
 
 def rule_r2(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
     m, s = cfg["moratorium"], cfg["spsk"]
-    params = {"since": m["since"], "countries": m["countries"], "household": cfg.jobs(m["household_jobs"]),
-              "spsk_country": s["country"], "spsk_since": s["since"], "spsk_jobs": cfg.jobs(s["jobs"]),
-              "sources": cfg.sources("departure")}
-    return [Flag("R2", "Placement", r["id"],
-                 f"{r['job_code']} for {r['employer_kind'] or 'an employer'} in moratorium country {r['country']} "
-                 f"on {r['departure']}, not a valid SPSK placement", dict(r))
-            for r in Q_R2.run(engine, params, scope)]
+    params = {
+        "since": m["since"],
+        "countries": m["countries"],
+        "household": cfg.jobs(m["household_jobs"]),
+        "spsk_country": s["country"],
+        "spsk_since": s["since"],
+        "spsk_jobs": cfg.jobs(s["jobs"]),
+        "sources": cfg.sources("departure"),
+    }
+    return [
+        Flag(
+            "R2",
+            "Placement",
+            r["id"],
+            f"{r['job_code']} for {r['employer_kind'] or 'an employer'} in moratorium country {r['country']} "
+            f"on {r['departure']}, not a valid SPSK placement",
+            dict(r),
+        )
+        for r in Q_R2.run(engine, params, scope)
+    ]
 
 
 def rule_r3(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
-    params = {"departure_sources": cfg.sources("departure"), "agreement_sources": cfg.sources("agreement"),
-              "bad": cfg["unlicensed_agency"]["revoked_statuses"],
-              "check_registry": bool(engine.read(Q_REGISTRY))}
+    params = {
+        "departure_sources": cfg.sources("departure"),
+        "agreement_sources": cfg.sources("agreement"),
+        "bad": cfg["unlicensed_agency"]["revoked_statuses"],
+        "check_registry": bool(engine.read(Q_REGISTRY)),
+    }
     out = []
     for r in Q_R3.run(engine, params, scope):
         d, why = r["date"], []
-        for who, status, sdate, expires in (("agency", r["status"], r["status_date"], r["licence_expires"]),
-                                            ("head office", r["head_status"], r["head_status_date"],
-                                             r["head_licence_expires"])):
+        for who, status, sdate, expires in (
+            ("agency", r["status"], r["status_date"], r["licence_expires"]),
+            ("head office", r["head_status"], r["head_status_date"], r["head_licence_expires"]),
+        ):
             if status in params["bad"] and sdate and sdate <= d:
                 why.append(f"{who} {status} since {sdate}")
             if expires and expires < d:
@@ -490,56 +677,103 @@ def rule_r3(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
         if params["check_registry"] and r["registered"] is None and not why:
             why.append("licence number not in the P3MI registry")
         when = "departure" if r["exact"] else "registration/agreement (before departure)"
-        out.append(Flag("R3", "Placement", r["id"], f"{r['agency_name'] or r['agency']}: {'; '.join(why)} "
-                        f"at {when} {d}", {**r, "reasons": why}, []))
+        out.append(
+            Flag(
+                "R3",
+                "Placement",
+                r["id"],
+                f"{r['agency_name'] or r['agency']}: {'; '.join(why)} at {when} {d}",
+                {**r, "reasons": why},
+                [],
+            )
+        )
     return out
 
 
 def rule_r4(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
     params = {"sources": cfg.sources("departure"), "exempt": cfg["job_order"]["exempt_schemes"]}
-    return [Flag("R4", "Placement", r["id"], f"no SIP2MI job order ({r['scheme'] or 'scheme unknown'}, "
-                 f"departed {r['departure']})", dict(r)) for r in Q_R4.run(engine, params, scope)]
+    return [
+        Flag(
+            "R4",
+            "Placement",
+            r["id"],
+            f"no SIP2MI job order ({r['scheme'] or 'scheme unknown'}, departed {r['departure']})",
+            dict(r),
+        )
+        for r in Q_R4.run(engine, params, scope)
+    ]
 
 
 def rule_r5(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
     z = cfg["zero_cost"]
     params = {"sources": cfg.sources("departure"), "jobs": cfg.jobs(z["jobs"]), "since": z["since"]}
-    return [Flag("R5", "Placement", r["id"], f"Rp{r['cost']:,} charged for zero-cost job {r['job_code']} "
-                 f"(departed {r['departure']})", dict(r)) for r in Q_R5.run(engine, params, scope)]
+    return [
+        Flag(
+            "R5",
+            "Placement",
+            r["id"],
+            f"Rp{r['cost']:,} charged for zero-cost job {r['job_code']} (departed {r['departure']})",
+            dict(r),
+        )
+        for r in Q_R5.run(engine, params, scope)
+    ]
 
 
 def rule_r6(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
-    params = {"departure_sources": cfg.sources("departure"), "agreement_sources": cfg.sources("agreement"),
-              "required": cfg["documents"]["required"]}
-    return [Flag("R6", "Placement", r["id"], "missing " + ", ".join(r["missing"]), dict(r))
-            for r in Q_R6.run(engine, params, scope)]
+    params = {
+        "departure_sources": cfg.sources("departure"),
+        "agreement_sources": cfg.sources("agreement"),
+        "required": cfg["documents"]["required"],
+    }
+    return [
+        Flag("R6", "Placement", r["id"], "missing " + ", ".join(r["missing"]), dict(r))
+        for r in Q_R6.run(engine, params, scope)
+    ]
 
 
 def _sponsor_rows(engine: Engine, cfg: Config, scope: Scope | None) -> list[Row]:
     k = cfg["individual_placer"]
-    params = {"min_workers": int(k["min_workers"]),
-              "min_agencies": min(int(cfg["individual_placer_scope"]["min_agencies"]),
-                                  int(cfg["shared_identifiers"]["sponsor_min_agencies"]))}
+    params = {
+        "min_workers": int(k["min_workers"]),
+        "min_agencies": min(
+            int(cfg["individual_placer_scope"]["min_agencies"]), int(cfg["shared_identifiers"]["sponsor_min_agencies"])
+        ),
+    }
     return Q_SPONSORS.run(engine, params, scope)
 
 
 def _sponsor_flag(rule: str, r: Row, summary: str) -> Flag:
-    ev = {"name": r["name"], "province": r["province"] or None, "workers": r["workers"], "agencies": r["agencies"],
-          "placements": sorted(r["placements"])}
+    ev = {
+        "name": r["name"],
+        "province": r["province"] or None,
+        "workers": r["workers"],
+        "agencies": r["agencies"],
+        "placements": sorted(r["placements"]),
+    }
     return Flag(rule, "Sponsor", r["id"], summary, ev, related=[("Placement", p) for p in ev["placements"]])
 
 
 def rule_r7(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
     k, min_ag = int(cfg["individual_placer"]["min_workers"]), int(cfg["individual_placer_scope"]["min_agencies"])
-    return [_sponsor_flag("R7", r, f"{r['name']} recruited {r['workers']} workers for {len(r['agencies'])} P3MIs "
-                          f"(province {r['province'] or '?'})")
-            for r in _sponsor_rows(engine, cfg, scope) if r["workers"] >= k and len(r["agencies"]) >= min_ag]
+    return [
+        _sponsor_flag(
+            "R7",
+            r,
+            f"{r['name']} recruited {r['workers']} workers for {len(r['agencies'])} P3MIs "
+            f"(province {r['province'] or '?'})",
+        )
+        for r in _sponsor_rows(engine, cfg, scope)
+        if r["workers"] >= k and len(r["agencies"]) >= min_ag
+    ]
 
 
 def rule_r8(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
     d = cfg["deception"]
-    params = {"embassy_sources": cfg.sources("embassy"), "departure_sources": cfg.sources("departure"),
-              "days": int(d["max_days_between"])}
+    params = {
+        "embassy_sources": cfg.sources("embassy"),
+        "departure_sources": cfg.sources("departure"),
+        "days": int(d["max_days_between"]),
+    }
     same: dict[str, set[str]] = defaultdict(set)
     for group in d["same_work"]:
         for code in group:
@@ -557,13 +791,25 @@ def rule_r8(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
         if a and c and a != "OTHER" and a != c and a not in same[c] and (c != "OTHER" or a in household):
             diffs.append(f"job {r['contract_job_title']} in the contract, {r['arrival_job_title']} at the embassy")
         ea, ec = r["arrival_employer"], r["contract_employer"]
-        if ea and ec and ea != ec and name_similarity(r["arrival_employer_norm"], r["contract_employer_norm"]) < float(
-                d["min_employer_similarity"]):
-            diffs.append(f"employer {r['contract_employer_name']} in the contract, {r['arrival_employer_name']} "
-                         "at the embassy")
+        if (
+            ea
+            and ec
+            and ea != ec
+            and name_similarity(r["arrival_employer_norm"], r["contract_employer_norm"])
+            < float(d["min_employer_similarity"])
+        ):
+            diffs.append(
+                f"employer {r['contract_employer_name']} in the contract, {r['arrival_employer_name']} at the embassy"
+            )
         if diffs and r["id"] not in out:
-            out[r["id"]] = Flag("R8", "Placement", r["id"], "; ".join(diffs), {**r, "differences": diffs},
-                                related=[("Placement", r["arrival"])])
+            out[r["id"]] = Flag(
+                "R8",
+                "Placement",
+                r["id"],
+                "; ".join(diffs),
+                {**r, "differences": diffs},
+                related=[("Placement", r["arrival"])],
+            )
     return list(out.values())
 
 
@@ -572,9 +818,16 @@ def rule_r9(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
     flags = []
     for r in Q_R9.run(engine, params, scope):
         concerns = [c for c in r["concerns"] if c.get("id")]
-        flags.append(Flag("R9", "Case", r["id"], f"complaint {r['kind']} of {r['date']}",
-                          {"kind": r["kind"], "date": r["date"], "status": r["status"], "concerns": concerns},
-                          related=[("Placement", c["id"]) for c in concerns if c["label"] == "Placement"]))
+        flags.append(
+            Flag(
+                "R9",
+                "Case",
+                r["id"],
+                f"complaint {r['kind']} of {r['date']}",
+                {"kind": r["kind"], "date": r["date"], "status": r["status"], "concerns": concerns},
+                related=[("Placement", c["id"]) for c in concerns if c["label"] == "Placement"],
+            )
+        )
     return flags
 
 
@@ -582,15 +835,26 @@ def rule_r10(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
     s = cfg["spsk"]
     limit = int(s["max_partners"])
     rows = Q_R10.run(engine, {"country": s["country"]}, scope)
-    flags = [Flag("R10", "PartnerAgency", r["id"], f"syarikah {r['name']} has {len(r['p3mi'])} P3MI partners "
-                  f"(limit {limit})", {"name": r["name"], "p3mi": sorted(r["p3mi"])})
-             for r in rows if len(r["p3mi"]) > limit]
+    flags = [
+        Flag(
+            "R10",
+            "PartnerAgency",
+            r["id"],
+            f"syarikah {r['name']} has {len(r['p3mi'])} P3MI partners (limit {limit})",
+            {"name": r["name"], "p3mi": sorted(r["p3mi"])},
+        )
+        for r in rows
+        if len(r["p3mi"]) > limit
+    ]
     by_agency: dict[str, list[str]] = defaultdict(list)
     for r in rows:
         for a in r["p3mi"]:
             by_agency[a].append(r["id"])
-    flags += [Flag("R10", "Agency", a, f"P3MI with {len(sy)} syarikah partners (limit {limit})",
-                   {"syarikah": sorted(sy)}) for a, sy in sorted(by_agency.items()) if len(sy) > limit]
+    flags += [
+        Flag("R10", "Agency", a, f"P3MI with {len(sy)} syarikah partners (limit {limit})", {"syarikah": sorted(sy)})
+        for a, sy in sorted(by_agency.items())
+        if len(sy) > limit
+    ]
     return flags
 
 
@@ -610,15 +874,29 @@ def rule_r11(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
     limit = float(cfg["identity"]["max_name_similarity"])
     pp_flags = []
     for passport, ws in sorted(holders.items()):
-        pairs = [(a, b) for i, a in enumerate(ws) for b in ws[i + 1:]
-                 if name_similarity(a["name"], b["name"]) < limit and not same_birth_date(a["birth_date"], b["birth_date"])]
+        pairs = [
+            (a, b)
+            for i, a in enumerate(ws)
+            for b in ws[i + 1 :]
+            if name_similarity(a["name"], b["name"]) < limit and not same_birth_date(a["birth_date"], b["birth_date"])
+        ]
         if pairs:
             people = sorted({w["worker"] for pair in pairs for w in pair})
-            pp_flags.append(Flag("R11", "Passport", passport, f"passport held by {len(people)} different people: "
-                                 + ", ".join(sorted({w['name'] or '?' for pair in pairs for w in pair})),
-                                 {"holders": [{k: w[k] for k in ("worker", "name", "birth_date")} for w in ws
-                                              if w["worker"] in people]},
-                                 related=[("Worker", w) for w in people]))
+            pp_flags.append(
+                Flag(
+                    "R11",
+                    "Passport",
+                    passport,
+                    f"passport held by {len(people)} different people: "
+                    + ", ".join(sorted({w["name"] or "?" for pair in pairs for w in pair})),
+                    {
+                        "holders": [
+                            {k: w[k] for k in ("worker", "name", "birth_date")} for w in ws if w["worker"] in people
+                        ]
+                    },
+                    related=[("Worker", w) for w in people],
+                )
+            )
     return flags + pp_flags
 
 
@@ -636,46 +914,94 @@ def rule_h1(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
         if strong & set(shared) or len(shared) >= int(h["agency_min_kinds"]):
             links[a]["with"].add(b)
             links[a]["shares"].update(f"{kind} {v}" for kind, vs in shared.items() for v in vs)
-    flags = [Flag("H1", "Agency", a, f"shares {', '.join(sorted(v['shares']))} with {len(v['with'])} other P3MI(s)",
-                  {"shared_with": sorted(v["with"]), "identifiers": sorted(v["shares"])})
-             for a, v in sorted(links.items())]
+    flags = [
+        Flag(
+            "H1",
+            "Agency",
+            a,
+            f"shares {', '.join(sorted(v['shares']))} with {len(v['with'])} other P3MI(s)",
+            {"shared_with": sorted(v["with"]), "identifiers": sorted(v["shares"])},
+        )
+        for a, v in sorted(links.items())
+    ]
     min_ag = int(h["sponsor_min_agencies"])
-    flags += [_sponsor_flag("H1", r, f"{r['name']} brought workers to {len(r['agencies'])} different P3MIs")
-              for r in _sponsor_rows(engine, cfg, scope) if len(r["agencies"]) >= min_ag]
+    flags += [
+        _sponsor_flag("H1", r, f"{r['name']} brought workers to {len(r['agencies'])} different P3MIs")
+        for r in _sponsor_rows(engine, cfg, scope)
+        if len(r["agencies"]) >= min_ag
+    ]
     for q in Q_H1_WORKERS:
         for r in q.run(engine, {"min_people": int(h["worker_min_people"])}, scope):
-            flags += [Flag("H1", "Worker", w, f"{q.label.lower()} shared by {len(r['names'])} people placed by "
-                           f"{len(r['agencies'])} P3MIs", {q.label.lower(): r["id"], "workers": sorted(r["workers"]),
-                                                           "agencies": sorted(r["agencies"])}) for w in r["workers"]]
+            flags += [
+                Flag(
+                    "H1",
+                    "Worker",
+                    w,
+                    f"{q.label.lower()} shared by {len(r['names'])} people placed by {len(r['agencies'])} P3MIs",
+                    {q.label.lower(): r["id"], "workers": sorted(r["workers"]), "agencies": sorted(r["agencies"])},
+                )
+                for w in r["workers"]
+            ]
     return flags
 
 
 def rule_h2(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
     params = {"statuses": cfg["tainted_partners"]["statuses"]}
-    flags = [Flag("H2", "PartnerAgency", r["id"], f"partner of {len(r['agencies'])} suspended/revoked P3MI(s): "
-                  + ", ".join(f"{a['name'] or a['id']} ({a['status']})" for a in r["agencies"]),
-                  {"name": r["name"], "country": r["country"], "agencies": r["agencies"]})
-             for r in Q_H2_PARTNERS.run(engine, params, scope)]
-    flags += [Flag("H2", "Employer", r["id"], f"received workers from {len(r['agencies'])} P3MI(s) after their "
-                   "suspension or revocation", {"name": r["name"], "agencies": sorted(r["agencies"]),
-                                                "placements": sorted(r["placements"])},
-                   related=[("Placement", p) for p in r["placements"]])
-              for r in Q_H2_EMPLOYERS.run(engine, {**params, "min_placements": int(
-                  cfg["tainted_partners"]["employer_min_placements"])}, scope)]
+    flags = [
+        Flag(
+            "H2",
+            "PartnerAgency",
+            r["id"],
+            f"partner of {len(r['agencies'])} suspended/revoked P3MI(s): "
+            + ", ".join(f"{a['name'] or a['id']} ({a['status']})" for a in r["agencies"]),
+            {"name": r["name"], "country": r["country"], "agencies": r["agencies"]},
+        )
+        for r in Q_H2_PARTNERS.run(engine, params, scope)
+    ]
+    flags += [
+        Flag(
+            "H2",
+            "Employer",
+            r["id"],
+            f"received workers from {len(r['agencies'])} P3MI(s) after their suspension or revocation",
+            {"name": r["name"], "agencies": sorted(r["agencies"]), "placements": sorted(r["placements"])},
+            related=[("Placement", p) for p in r["placements"]],
+        )
+        for r in Q_H2_EMPLOYERS.run(
+            engine, {**params, "min_placements": int(cfg["tainted_partners"]["employer_min_placements"])}, scope
+        )
+    ]
     return flags
 
 
 def rule_h3(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
     n = cfg["non_procedural"]
-    params = {"embassy_sources": cfg.sources("embassy"),
-              "procedure_sources": cfg.sources("departure") + cfg.sources("agreement"), "visas": n["suspicious_visas"]}
+    params = {
+        "embassy_sources": cfg.sources("embassy"),
+        "procedure_sources": cfg.sources("departure") + cfg.sources("agreement"),
+        "visas": n["suspicious_visas"],
+    }
     rows = Q_H3.run(engine, params, scope)
     flags = []
     for r in rows:
-        why = [w for w, on in (("no departure or agreement record", r["procedural"] == 0),
-                               (f"{r['visa']} visa", r["visa"] in n["suspicious_visas"])) if on]
-        flags.append(Flag("H3", "Worker", r["id"], f"arrived {r['arrival']} in {r['country']}: " + ", ".join(why),
-                          {**r, "reasons": why}, related=[("Placement", r["placement"])]))
+        why = [
+            w
+            for w, on in (
+                ("no departure or agreement record", r["procedural"] == 0),
+                (f"{r['visa']} visa", r["visa"] in n["suspicious_visas"]),
+            )
+            if on
+        ]
+        flags.append(
+            Flag(
+                "H3",
+                "Worker",
+                r["id"],
+                f"arrived {r['arrival']} in {r['country']}: " + ", ".join(why),
+                {**r, "reasons": why},
+                related=[("Placement", r["placement"])],
+            )
+        )
     clusters: dict[str, list[Row]] = defaultdict(list)
     for r in rows:
         if r["employer"]:
@@ -683,10 +1009,16 @@ def rule_h3(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
     for emp, members in sorted(clusters.items()):
         workers = sorted({m["id"] for m in members})
         if len(workers) >= int(n["min_cluster"]):
-            flags.append(Flag("H3", "Employer", emp, f"{members[0]['employer_name']} employs {len(workers)} "
-                              "non-procedural workers", {"workers": workers,
-                                                         "placements": sorted({m["placement"] for m in members})},
-                              related=[("Placement", m["placement"]) for m in members]))
+            flags.append(
+                Flag(
+                    "H3",
+                    "Employer",
+                    emp,
+                    f"{members[0]['employer_name']} employs {len(workers)} non-procedural workers",
+                    {"workers": workers, "placements": sorted({m["placement"] for m in members})},
+                    related=[("Placement", m["placement"]) for m in members],
+                )
+            )
     return flags
 
 
@@ -697,27 +1029,53 @@ def rule_h4(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
     flags = []
     for lpk, rows in sorted(months.items()):
         rows.sort(key=lambda r: r["month"])
-        flags.append(Flag("H4", "TrainingInstitute", lpk, f"{rows[0]['name']}: certificates above the capacity of "
-                          f"{rows[0]['capacity']}/month in " + ", ".join(f"{r['month']} ({r['certificates']})"
-                                                                           for r in rows),
-                          {"capacity_per_month": rows[0]["capacity"],
-                           "months": {r["month"]: r["certificates"] for r in rows}},
-                          related=[("Placement", p) for r in rows for p in r["placements"]]))
-    flags += [Flag("H4", "Placement", r["id"], f"certificate {r['certificate'] or ''} dated {r['certificate_date']}, "
-                   f"after the departure {r['departure']}", dict(r)) for r in Q_H4_LATE.run(engine, {}, scope)]
+        flags.append(
+            Flag(
+                "H4",
+                "TrainingInstitute",
+                lpk,
+                f"{rows[0]['name']}: certificates above the capacity of "
+                f"{rows[0]['capacity']}/month in " + ", ".join(f"{r['month']} ({r['certificates']})" for r in rows),
+                {"capacity_per_month": rows[0]["capacity"], "months": {r["month"]: r["certificates"] for r in rows}},
+                related=[("Placement", p) for r in rows for p in r["placements"]],
+            )
+        )
+    flags += [
+        Flag(
+            "H4",
+            "Placement",
+            r["id"],
+            f"certificate {r['certificate'] or ''} dated {r['certificate_date']}, after the departure {r['departure']}",
+            dict(r),
+        )
+        for r in Q_H4_LATE.run(engine, {}, scope)
+    ]
     return flags
 
 
 RULES: dict[str, Callable[[Engine, Config, Scope | None], list[Flag]]] = {
-    "R1": rule_r1, "R2": rule_r2, "R3": rule_r3, "R4": rule_r4, "R5": rule_r5, "R6": rule_r6, "R7": rule_r7,
-    "R8": rule_r8, "R9": rule_r9, "R10": rule_r10, "R11": rule_r11, "H1": rule_h1, "H2": rule_h2, "H3": rule_h3,
+    "R1": rule_r1,
+    "R2": rule_r2,
+    "R3": rule_r3,
+    "R4": rule_r4,
+    "R5": rule_r5,
+    "R6": rule_r6,
+    "R7": rule_r7,
+    "R8": rule_r8,
+    "R9": rule_r9,
+    "R10": rule_r10,
+    "R11": rule_r11,
+    "H1": rule_h1,
+    "H2": rule_h2,
+    "H3": rule_h3,
     "H4": rule_h4,
 }
 
 
 # -- API ------------------------------------------------------------------------------------------------
-def run_rules(engine: Engine, rules: list[str] | None = None, scope: Scope | None = None,
-              timings: dict[str, float] | None = None) -> list[Flag]:
+def run_rules(
+    engine: Engine, rules: list[str] | None = None, scope: Scope | None = None, timings: dict[str, float] | None = None
+) -> list[Flag]:
     """Check ``rules`` (default: all) over the whole graph, or only over the nodes in ``scope``."""
     wanted = [r.upper() for r in rules] if rules else list(RULE_IDS)
     unknown = [r for r in wanted if r not in RULES]
@@ -784,8 +1142,11 @@ def write_back(engine: Engine, flags: Iterable[Flag]) -> dict[str, int]:
         engine.write(q)
     written: dict[str, int] = {}
     for label, q in Q_WRITE_FLAGS.items():
-        rows = [{"id": node, "flags": sorted(rs, key=RULE_IDS.index)} for (lab, node), rs in per_node.items()
-                if lab == label]
+        rows = [
+            {"id": node, "flags": sorted(rs, key=RULE_IDS.index)}
+            for (lab, node), rs in per_node.items()
+            if lab == label
+        ]
         if rows:
             engine.write_batches(q, rows, batch_size=5000)
             written[label] = len(rows)

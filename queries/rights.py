@@ -24,11 +24,21 @@ from engine.cypher import cypher
 from queries.flags import Config, Flag, Scope, config, run_rules, worker_scope
 
 RIGHTS = {
-    "zero_placement_cost": "R5", "social_security": "R6", "work_contract": "R6", "placement_agreement": "R6",
-    "competency_certificate": "R6", "licensed_agency": "R3", "own_passport": "R9", "paid_wage": "R9",
+    "zero_placement_cost": "R5",
+    "social_security": "R6",
+    "work_contract": "R6",
+    "placement_agreement": "R6",
+    "competency_certificate": "R6",
+    "licensed_agency": "R3",
+    "own_passport": "R9",
+    "paid_wage": "R9",
 }
-DOCUMENTS = {"social_security": "bpjs", "work_contract": "work_contract", "placement_agreement": "placement_agreement",
-             "competency_certificate": "competency_certificate"}
+DOCUMENTS = {
+    "social_security": "bpjs",
+    "work_contract": "work_contract",
+    "placement_agreement": "placement_agreement",
+    "competency_certificate": "competency_certificate",
+}
 ABROAD = ("DEPARTED", "ARRIVED")
 
 _PLACEMENT_BODY = """
@@ -39,15 +49,22 @@ OPTIONAL MATCH (a)-[:BRANCH_OF]->(h:Agency)
 OPTIONAL MATCH (p)-[:EMPLOYED_BY]->(e:Employer)
 WITH w, p, r, a, h, e, collect(t.certificate_no) AS certificates
 RETURN w.id AS worker, p.id AS placement, r.source AS source, r.id AS record, p.status AS status,
-       p.job_code AS job_code, p.scheme AS scheme, coalesce(p.departure_date, p.arrival_date, p.agreement_date, p.registration_date) AS date,
+       p.job_code AS job_code, p.scheme AS scheme,
+       coalesce(p.departure_date, p.arrival_date, p.agreement_date, p.registration_date) AS date,
        p.cost_to_worker AS cost, p.bpjs_no AS bpjs, p.contract_date AS contract_date, p.agreement_no AS agreement,
        size(certificates) > 0 AS certificate, a.id AS agency, a.registered AS agency_registered,
        coalesce(h.id, a.id) AS head, coalesce(h.name, a.name) AS head_name, e.id AS employer, e.name AS employer_name
 """
-Q_WORKER_PLACEMENTS = cypher("rights.worker_placements", "MATCH (w:Worker {id: $id})\n" + _PLACEMENT_BODY.strip(),
-                             doc="One worker's placements with the facts the rights are checked on.")
-Q_ALL_PLACEMENTS = cypher("rights.all_placements", "MATCH (w:Worker)\n" + _PLACEMENT_BODY.strip(),
-                          doc="Every placement with the facts the rights are checked on (summaries).")
+Q_WORKER_PLACEMENTS = cypher(
+    "rights.worker_placements",
+    "MATCH (w:Worker {id: $id})\n" + _PLACEMENT_BODY.strip(),
+    doc="One worker's placements with the facts the rights are checked on.",
+)
+Q_ALL_PLACEMENTS = cypher(
+    "rights.all_placements",
+    "MATCH (w:Worker)\n" + _PLACEMENT_BODY.strip(),
+    doc="Every placement with the facts the rights are checked on (summaries).",
+)
 
 
 def _index(flags: list[Flag]) -> dict[tuple[str, str], list[Flag]]:
@@ -70,31 +87,65 @@ def _assess(row: Row, cfg: Config, flags: dict[tuple[str, str], list[Flag]], cas
     out = []
 
     def entry(right: str, applies: bool, state: str, evidence: dict[str, Any], records: list[str]) -> None:
-        out.append({"right": right, "rule": RIGHTS[right], "placement": pid, "source": row["source"],
-                    "applies": applies, "status": state if applies else "not_applicable",
-                    "evidence": evidence, "record_ids": sorted(set(records))})
+        out.append(
+            {
+                "right": right,
+                "rule": RIGHTS[right],
+                "placement": pid,
+                "source": row["source"],
+                "applies": applies,
+                "status": state if applies else "not_applicable",
+                "evidence": evidence,
+                "record_ids": sorted(set(records)),
+            }
+        )
 
     r5 = flags.get(("R5", pid), [])
     zero = row["job_code"] in cfg.jobs(z["jobs"]) and date is not None and date >= z["since"]
-    entry("zero_placement_cost", zero, "violated" if r5 else "met" if row["cost"] == 0 else "missing",
-          {"job_code": row["job_code"], "date": date, "cost_to_worker": row["cost"]}, [row["record"]])
+    entry(
+        "zero_placement_cost",
+        zero,
+        "violated" if r5 else "met" if row["cost"] == 0 else "missing",
+        {"job_code": row["job_code"], "date": date, "cost_to_worker": row["cost"]},
+        [row["record"]],
+    )
     r6 = [m for f in flags.get(("R6", pid), []) for m in f.evidence["missing"]]
-    present = {"social_security": row["bpjs"], "work_contract": row["contract_date"],
-               "placement_agreement": row["agreement"], "competency_certificate": row["certificate"] or None}
+    present = {
+        "social_security": row["bpjs"],
+        "work_contract": row["contract_date"],
+        "placement_agreement": row["agreement"],
+        "competency_certificate": row["certificate"] or None,
+    }
     for right, doc in DOCUMENTS.items():
-        entry(right, abroad, "violated" if doc in r6 else "met" if present[right] else "missing",
-              {"value": present[right]}, [row["record"]])
+        entry(
+            right,
+            abroad,
+            "violated" if doc in r6 else "met" if present[right] else "missing",
+            {"value": present[right]},
+            [row["record"]],
+        )
     r3 = flags.get(("R3", pid), [])
     # independent (mandiri) workers go without a P3MI
-    entry("licensed_agency", status in (*ABROAD, "REGISTERED") and row["scheme"] not in cfg["job_order"]["exempt_schemes"],
-          "violated" if r3 else "met" if row["agency_registered"] and date else "missing",
-          {"agency": row["agency"], "head_office": row["head"], "reasons": [x for f in r3 for x in f.evidence["reasons"]]},
-          [row["record"]])
+    entry(
+        "licensed_agency",
+        status in (*ABROAD, "REGISTERED") and row["scheme"] not in cfg["job_order"]["exempt_schemes"],
+        "violated" if r3 else "met" if row["agency_registered"] and date else "missing",
+        {
+            "agency": row["agency"],
+            "head_office": row["head"],
+            "reasons": [x for f in r3 for x in f.evidence["reasons"]],
+        },
+        [row["record"]],
+    )
     for right, kinds in _case_kinds(cfg).items():
         hits = [c for c in cases if c.evidence["kind"] in kinds]
-        entry(right, abroad, "violated" if hits else "missing",
-              {"cases": [c.entity_id for c in hits], "kinds": sorted({c.evidence["kind"] for c in hits})},
-              [r for c in hits for r in c.record_ids])
+        entry(
+            right,
+            abroad,
+            "violated" if hits else "missing",
+            {"cases": [c.entity_id for c in hits], "kinds": sorted({c.evidence["kind"] for c in hits})},
+            [r for c in hits for r in c.record_ids],
+        )
     return out
 
 
@@ -136,9 +187,16 @@ def rights_summary(engine: Engine, by: str = "agency", limit: int = 20) -> list[
     for row in rows:
         if not row[key]:
             continue
-        entry = table.setdefault(row[key], {"id": row[key], "name": row[name], "placements": 0, "violations": 0,
-                                            "rights": {r: dict.fromkeys(("applies", "met", "missing", "violated"), 0)
-                                                       for r in RIGHTS}})
+        entry = table.setdefault(
+            row[key],
+            {
+                "id": row[key],
+                "name": row[name],
+                "placements": 0,
+                "violations": 0,
+                "rights": {r: dict.fromkeys(("applies", "met", "missing", "violated"), 0) for r in RIGHTS},
+            },
+        )
         entry["placements"] += 1
         for e in _assess(row, cfg, index, []):
             if e["applies"]:
