@@ -117,6 +117,10 @@ class Engine(ABC):
     def clear(self) -> None:
         """Delete every node and relationship of this graph (tests and ``jejak init --reset``)."""
 
+    def drop(self) -> None:
+        """Delete the graph itself (tests' throw-away graphs); by default, empty it."""
+        self.clear()
+
     @abstractmethod
     def close(self) -> None:
         """Release connections (and stop an embedded server no one else uses)."""

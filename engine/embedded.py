@@ -29,6 +29,11 @@ from jejak.errors import EngineUnavailable, GraphBusy
 
 START_TIMEOUT_S = 120.0  # a large append-only log takes a while to replay
 LOCK_TIMEOUT_S = 30.0
+# Replicate every write to the append-only log as the query itself, never as "effects": effect
+# replay diverged from the live graph here (FalkorDB 4.22: effects logged under another graph's
+# name after deletes and copies), and a server whose log diverges refuses to start.
+# Our writes are deterministic MERGE/SET queries, so replaying them gives the same graph.
+MODULE_ARGS = ("EFFECTS_THRESHOLD", "1000000000")
 
 
 def _binaries() -> tuple[str, str]:
@@ -187,7 +192,7 @@ def ensure_server(data_dir: Path, fsync: str = "everysec") -> ServerFiles:
         files.config.write_text(_config_text(files, fsync))
         server, module = _binaries()
         done = subprocess.run(
-            [server, str(files.config), "--loadmodule", module],
+            [server, str(files.config), "--loadmodule", module, *MODULE_ARGS],
             capture_output=True, text=True, check=False,
         )
         if done.returncode != 0:

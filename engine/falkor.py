@@ -61,6 +61,7 @@ class FalkorEngine(Engine):
             self._graph = self._db.select_graph(graph_name)
             self._connection = self._db.connection
             self._connection.ping()
+            self._discard_interrupted_bulk()
             self._ensure_graph()
             self._wait_for_indexes()
         except redis.AuthenticationError:
@@ -114,35 +115,29 @@ class FalkorEngine(Engine):
                     out.add((row["label"], prop, {"RANGE": "range_index", "FULLTEXT": "fulltext_index"}.get(kind, kind)))
         return out
 
-    def _existing_constraints(self) -> set[tuple[str, str]]:
-        try:
-            rows = self.read("CALL db.constraints() YIELD type, label, properties RETURN type, label, properties")
-        except QueryError:
-            return set()
-        return {(r["label"], ",".join(r["properties"])) for r in rows if r["type"] == "UNIQUE"}
-
     def apply_schema(self) -> list[Statement]:
         indexes = self._existing_indexes()
-        constraints = self._existing_constraints()
         applied = []
         for st in falkordb_ddl():
-            if st.kind == "unique":
-                if (st.label, ",".join(st.properties)) in constraints:
-                    continue
-                try:
-                    self._connection.execute_command("GRAPH.CONSTRAINT", "CREATE", self.graph_name, *st.text.split())
-                except redis.ResponseError as exc:
-                    if "already exists" not in str(exc).lower():
-                        raise QueryError(f"FalkorDB rejected constraint on {st.label}: {exc}") from None
-            else:
-                if all((st.label, p, st.kind) in indexes for p in st.properties):
-                    continue
-                self.write(st.text)
+            if all((st.label, p, st.kind) in indexes for p in st.properties):
+                continue
+            self.write(st.text)
             applied.append(st)
         return applied
 
     # -- bulk path -------------------------------------------------------------------------------
     supports_bulk = True
+
+    def _bulk_marker(self) -> str:
+        return f"jejak:bulk-in-progress:{self.graph_name}"
+
+    def _discard_interrupted_bulk(self) -> None:
+        """A bulk load killed half-way leaves a partial graph that the append-only log never saw
+        (GRAPH.BULK is not logged); writing on top of it would make the log unreplayable. Its
+        marker key says so: drop the partial graph, and the next load starts from empty."""
+        if self._connection.exists(self._bulk_marker()):
+            self.drop()
+            self._connection.delete(self._bulk_marker())
 
     def bulk_create(
         self,
@@ -150,12 +145,15 @@ class FalkorEngine(Engine):
         edges: dict[tuple[str, str, str], pd.DataFrame],
         on_entities: Callable[[int], None] | None = None,
     ) -> WriteSummary:
-        """Build the whole graph with ``GRAPH.BULK`` under a temporary name, index it, rename it
-        into place: atomic, so a killed load leaves the old graph as it was."""
+        """Build the whole (empty) graph with ``GRAPH.BULK``, then persist and index it.
+
+        GRAPH.BULK is not written to the append-only log, so the log is rewritten (a full
+        snapshot) straight after it and before any other write touches the graph; otherwise a
+        restart would replay later writes onto a graph it never saw. A marker key brackets the
+        whole operation so that an interrupted bulk load is discarded, never built upon.
+        """
         from engine import falkor_bulk
 
-        staging = self.graph_name + "__bulk"
-        self._connection.delete(staging)  # a killed earlier attempt's leftovers
         positions: dict[str, pd.Index] = {}
         offsets: dict[str, int] = {}
         offset = 0
@@ -177,21 +175,21 @@ class FalkorEngine(Engine):
                 yield from falkor_bulk.edge_tokens(
                     rel_type, src[keep] + offsets[from_label], dst[keep] + offsets[to_label], props)
 
+        if not self.is_empty():
+            raise QueryError(f"the bulk path only builds an empty graph; {self.graph_name!r} holds data")
+        self._connection.set(self._bulk_marker(), "1")
+        self.drop()  # GRAPH.BULK creates the key itself
         try:
-            created_nodes, created_edges = falkor_bulk.send(self._connection, staging, tokens(), on_entities)
-            staged = FalkorEngine(staging, files=self.files, host=self._host, port=self._port,
-                                  password=self._password, timeout_s=self.timeout_s)
-            staged.apply_schema()
-            staged._wait_for_indexes()
-            staged._db.close()
-            # GRAPH.BULK is not written to the append-only log, which would then replay later
-            # writes onto a graph it never saw (the server refuses to start: "Diverged applying
-            # GRAPH.EFFECT"). Persist a full snapshot first, then rename, which the log does keep.
-            self._persist_snapshot()
-            self._connection.rename(staging, self.graph_name)
+            created_nodes, created_edges = falkor_bulk.send(self._connection, self.graph_name, tokens(), on_entities)
         except redis.ResponseError as exc:
-            self._connection.delete(staging)
+            self._discard_interrupted_bulk()
+            self._ensure_graph()
             raise QueryError(f"FalkorDB bulk load failed: {exc}") from None
+        self._graph = self._db.select_graph(self.graph_name)
+        self._persist_snapshot()
+        self.apply_schema()
+        self._wait_for_indexes()
+        self._connection.delete(self._bulk_marker())
         return WriteSummary(nodes_created=created_nodes, relationships_created=created_edges)
 
     def _persist_snapshot(self, timeout_s: float = 3600.0) -> None:
@@ -237,9 +235,15 @@ class FalkorEngine(Engine):
         )
 
     def _ensure_graph(self) -> None:
-        # FalkorDB refuses reads on a graph key that does not exist yet; Neo4j reads an empty
-        # database as empty. A trivial write query creates the (empty) graph.
-        self._graph.query("RETURN 1")
+        """Create the graph key if it does not exist yet, in a way the append-only log records.
+
+        FalkorDB refuses reads on a missing graph key (Neo4j reads an empty database as empty).
+        A read-only query such as ``RETURN 1`` would create the key without logging anything; a
+        later ``GRAPH.DELETE`` of it then fails on replay and crashes the server (seen here with
+        FalkorDB 4.22). Creating and deleting a node writes effects that replay faithfully.
+        """
+        if not self._connection.exists(self.graph_name):
+            self._graph.query("CREATE (n:Source {id: '__jejak_init'}) DELETE n")
 
     def _wait_for_indexes(self, timeout_s: float = 600.0) -> None:
         """Block until every index is operational.
@@ -255,11 +259,20 @@ class FalkorEngine(Engine):
             raise EngineUnavailable(f"FalkorDB at {self.url} is still building its indexes after {timeout_s:.0f} s")
 
     def clear(self) -> None:
-        try:
-            self._graph.delete()
-        except redis.ResponseError:
-            pass  # nothing to delete yet
+        self.drop()
         self._ensure_graph()
+
+    def drop(self) -> None:
+        """Delete the graph key itself, and compact the append-only log straight away.
+
+        Replaying a logged graph deletion (DEL or GRAPH.DELETE) deadlocked or crashed FalkorDB
+        4.22 here while it loaded the log; rewriting the log leaves no deletion to replay.
+        """
+        if self._connection.exists(self.graph_name):
+            self._connection.delete(self.graph_name)
+            self._persist_snapshot()
+        # The client caches the graph's label and property names: a new graph needs a new cache.
+        self._graph = self._db.select_graph(self.graph_name)
 
     def close(self) -> None:
         try:

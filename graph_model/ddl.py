@@ -17,8 +17,7 @@ class Statement:
     """One DDL step. ``kind`` says how the engine must send it.
 
     - ``range_index``, ``fulltext_index``: Cypher text;
-    - ``unique``: on Neo4j Cypher text; on FalkorDB the ``GRAPH.CONSTRAINT`` command, which needs
-      the range index on the same property first.
+    - ``unique``: a uniqueness constraint (Neo4j only; see ``falkordb_ddl`` for why).
     """
 
     kind: Literal["range_index", "fulltext_index", "unique"]
@@ -62,8 +61,11 @@ def falkordb_ddl(schema: Schema = SCHEMA) -> list[Statement]:
                 "range_index", node.label, (prop,),
                 f"CREATE INDEX FOR (n:{node.label}) ON (n.{prop})",
             ))
-        # GRAPH.CONSTRAINT is a server command, not Cypher: the engine sends it with its arguments.
-        out.append(Statement("unique", node.label, ("id",), f"UNIQUE NODE {node.label} PROPERTIES 1 id"))
+        # No GRAPH.CONSTRAINT here, on purpose: FalkorDB 4.22 re-validates unique constraints
+        # in the background after every restart and writes that work to the append-only log as
+        # effects, interleaved with other graphs' writes; replaying such a log crashed the server
+        # or refused to start it (seen here). Ids stay unique because every write MERGEs on
+        # ``id`` (indexed above); Neo4j, which has no such problem, gets real constraints.
         if node.fulltext:
             fields = ", ".join(f"n.{p}" for p in node.fulltext)
             out.append(Statement(

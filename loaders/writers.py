@@ -73,14 +73,14 @@ REGISTERED_NAMES = cypher(
 )
 
 
-def _rows(table: pd.DataFrame, keys: tuple[str, ...]) -> list[dict[str, Any]]:
-    """DataFrame -> parameter rows: ``keys`` at the top, other non-null columns under ``props``."""
+def _rows(table: pd.DataFrame, keys: tuple[str, ...], with_props: bool) -> list[dict[str, Any]]:
+    """DataFrame -> parameter rows: ``keys`` at the top, the other non-null columns under ``props``
+    (present, maybe empty, whenever the query reads it: ``SET x += null`` is an error)."""
     out = []
     for rec in pa.Table.from_pandas(table, preserve_index=False).to_pylist():
         row = {k: rec.pop(k) for k in keys}
-        props = {k: v for k, v in rec.items() if v is not None}
-        if props or keys == ("id",):
-            row["props"] = props
+        if with_props:
+            row["props"] = {k: v for k, v in rec.items() if v is not None}
         out.append(row)
     return out
 
@@ -112,11 +112,11 @@ class CypherWriter:
     def write(self, delta: GraphDelta, on_step: Callable[[], None] | None = None) -> WriteSummary:
         total = WriteSummary()
         for label in delta.nodes:
-            total.add(self.engine.write_batches(UPSERT[label], _rows(delta.node_table(label), ("id",)), self.batch_size))
+            total.add(self.engine.write_batches(UPSERT[label], _rows(delta.node_table(label), ("id",), True), self.batch_size))
         for key in delta.edges:
             table = delta.edge_table(key)
             with_props = table.shape[1] > 2
-            total.add(self.engine.write_batches(MERGE_EDGE[(key, with_props)], _rows(table, ("a", "b")), self.batch_size))
+            total.add(self.engine.write_batches(MERGE_EDGE[(key, with_props)], _rows(table, ("a", "b"), with_props), self.batch_size))
         # Last: mark the rows complete, so a rerun after a kill redoes exactly the unfinished ones.
         ids = delta.record_ids()
         for start in range(0, len(ids), self.batch_size):

@@ -34,7 +34,7 @@ def graph(settings: Settings) -> Iterator[Engine]:
     try:
         yield eng
     finally:
-        eng.clear()
+        eng.drop()
         eng.close()
 
 
@@ -79,6 +79,5 @@ def loaded(dataset: Dataset, data_dir: Path) -> Iterator[Engine]:
     try:
         yield copy
     finally:
-        copy.clear()
-        copy._connection.delete(name)  # type: ignore[attr-defined]
+        copy.drop()
         copy.close()
