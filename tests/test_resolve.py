@@ -88,7 +88,6 @@ def test_resolved_values_and_conflicts(resolved: tuple[Engine, Path], dataset: D
     eng, state = resolved
     row = eng.read("MATCH (w:Worker) WHERE 'birth_date' IN w.conflicts RETURN w.id AS id, w.sources AS sources, "
                    "w.birth_date AS birth LIMIT 1")[0]
-    shutil.copy(state / "conflicts.parquet", dataset.work_dir / "resolution-test-conflicts.parquet")
     frame = pd.read_parquet(state / "conflicts.parquet")
     mine = frame[(frame["worker"] == row["id"]) & (frame["field"] == "birth_date")]
     assert mine["value"].nunique() > 1

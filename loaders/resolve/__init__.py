@@ -427,7 +427,7 @@ def resolve(engine: Engine, work_dir: Path, *, full: bool = False, folder: Path 
         p["record_count"] = int(p["record_count"])
         rows.append({"id": wid, "props": p})
     g._write(engine, g.SET_WORKER, "rows", rows, total)
-    links = [{"w": w, "s": s, "score": None if np.isnan(sc) else round(float(sc), 4), "reason": why}
+    links = [{"a": w, "b": s, "score": None if np.isnan(sc) else round(float(sc), 4), "reason": why}
              for w, s, sc, why in recs[["worker", "record_id", "score", "reason"]].itertuples(index=False)]
     g._write(engine, g.SET_LINK, "rows", links, total)
 

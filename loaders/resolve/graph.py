@@ -33,14 +33,14 @@ def _move_queries(label: str) -> list[Cypher]:
         if label in rel.from_labels:
             out.append(cypher(
                 f"resolve.move.{label}.out.{rel.type}",
-                f"UNWIND $pairs AS p MATCH (old:{label} {{id: p.old}})-[r:{rel.type}]->(x) "
-                f"MATCH (new:{label} {{id: p.new}}) MERGE (new)-[e:{rel.type}]->(x){props} DELETE r",
+                f"UNWIND $pairs AS p MATCH (old:{label} {{id: p.a}})-[r:{rel.type}]->(x) "
+                f"MATCH (new:{label} {{id: p.b}}) MERGE (new)-[e:{rel.type}]->(x){props} DELETE r",
                 doc=f"Move {rel.type} relationships of merged {label} nodes to the survivor."))
         if label in rel.to_labels:
             out.append(cypher(
                 f"resolve.move.{label}.in.{rel.type}",
-                f"UNWIND $pairs AS p MATCH (x)-[r:{rel.type}]->(old:{label} {{id: p.old}}) "
-                f"MATCH (new:{label} {{id: p.new}}) MERGE (x)-[e:{rel.type}]->(new){props} DELETE r",
+                f"UNWIND $pairs AS p MATCH (x)-[r:{rel.type}]->(old:{label} {{id: p.a}}) "
+                f"MATCH (new:{label} {{id: p.b}}) MERGE (x)-[e:{rel.type}]->(new){props} DELETE r",
                 doc=f"Move incoming {rel.type} relationships of merged {label} nodes to the survivor."))
     return out
 
@@ -78,19 +78,19 @@ DETACH_RECORD = cypher(
     "resolve.detach_record",
     """
     UNWIND $rows AS r
-    MATCH (old:Worker {id: r.old})-[e:REPORTED_IN]->(s:SourceRecord {id: r.record})
-    MERGE (new:Worker {id: r.new})
+    MATCH (old:Worker {id: r.a})-[e:REPORTED_IN]->(s:SourceRecord {id: r.id})
+    MERGE (new:Worker {id: r.b})
     MERGE (new)-[:REPORTED_IN]->(s)
     DELETE e
     WITH r, old, new
-    OPTIONAL MATCH (old)-[h:HAS_PLACEMENT]->(p:Placement {id: r.placement})
+    OPTIONAL MATCH (old)-[h:HAS_PLACEMENT]->(p:Placement {id: 'PL-' + r.id})
     FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | MERGE (new)-[:HAS_PLACEMENT]->(p) DELETE h)
     """,
     doc="Move one source record (and its placement) from one Worker to another.",
 )
 COPY_IDENTIFIERS = {
     rel: cypher(f"resolve.copy.{rel}",
-                f"UNWIND $rows AS r MATCH (w:Worker {{id: r.w}}) MATCH (x:{to} {{id: r.x}}) MERGE (w)-[:{rel}]->(x)")
+                f"UNWIND $rows AS r MATCH (w:Worker {{id: r.a}}) MATCH (x:{to} {{id: r.b}}) MERGE (w)-[:{rel}]->(x)")
     for rel, to in (("HAS_PHONE", "Phone"), ("HOLDS_PASSPORT", "Passport"), ("FROM_REGION", "Region"),
                     ("HAS_ADDRESS", "Address"))
 }
@@ -98,7 +98,7 @@ SET_WORKER = cypher("resolve.set_worker", "UNWIND $rows AS r MATCH (w:Worker {id
                     doc="Resolved property values of a person.")
 SET_LINK = cypher(
     "resolve.set_link",
-    "UNWIND $rows AS r MATCH (w:Worker {id: r.w})-[e:REPORTED_IN]->(s:SourceRecord {id: r.s}) "
+    "UNWIND $rows AS r MATCH (w:Worker {id: r.a})-[e:REPORTED_IN]->(s:SourceRecord {id: r.b}) "
     "SET e.score = r.score, e.reason = r.reason",
     doc="How strongly each source record was linked to its person, and on which fields.",
 )
@@ -153,7 +153,7 @@ def merge_nodes(engine: Engine, label: str, pairs: list[tuple[str, str]], total:
     aliases: dict[str, set[str]] = {}
     for old, new in pairs:
         aliases.setdefault(new, set(known.get(new, []))).update([old, *known.get(old, [])])
-    rows = [{"old": o, "new": n} for o, n in pairs]
+    rows = [{"a": o, "b": n} for o, n in pairs]
     for query in MOVE[label]:
         _write(engine, query, "pairs", rows, total)
     _write(engine, DELETE_NODES[label], "ids", [o for o, _ in pairs], total)
@@ -172,8 +172,7 @@ def detach_records(engine: Engine, moves: pd.DataFrame, records: pd.DataFrame, t
     """Move single records (``record``, ``old``, ``new``) to another (possibly new) Worker."""
     if not len(moves):
         return
-    rows = [{"record": r, "old": o, "new": n, "placement": "PL-" + r}
-            for r, o, n in moves[["record", "old", "new"]].itertuples(index=False)]
+    rows = [{"id": r, "a": o, "b": n} for r, o, n in moves[["record", "old", "new"]].itertuples(index=False)]
     _write(engine, DETACH_RECORD, "rows", rows, total)
     feats = records.set_index("record_id").loc[moves["record"]]
     new = moves["new"].to_numpy()
@@ -182,5 +181,5 @@ def detach_records(engine: Engine, moves: pd.DataFrame, records: pd.DataFrame, t
         values = feats[column].to_numpy()
         if column == "address":
             values = [address_id(v) for v in values]
-        link = [{"w": w, "x": x} for w, x in zip(new, values, strict=True) if isinstance(x, str)]
+        link = [{"a": w, "b": x} for w, x in zip(new, values, strict=True) if isinstance(x, str)]
         _write(engine, COPY_IDENTIFIERS[rel], "rows", link, total)
