@@ -38,10 +38,11 @@ The JSON shape (stable; new keys may be added, none removed or renamed)::
       "rights": [...]                       # queries.rights.rights_for_worker, or []
     }
 
-where ``agency`` is ``{"id", "name", "licence_no", "status", "status_date", "licence_issued",
-"licence_expires", "is_branch", "registered"}``. Properties the graph does not have are ``null``
-(a placement's keys are always all present). Lists are used for every link because sources and
-entity resolution can give a placement more than one of anything.
+where ``agency`` is ``{"id", "name", "name_norm", "licence_no", "nib", "email", "status", "status_date",
+"licence_issued", "licence_expires", "is_branch", "registered"}`` (``queries.agency.AGENCY_FIELDS``).
+Properties the graph does not have are ``null`` (a placement's keys are always all present). Lists
+are used for every link because sources and entity resolution can give a placement more than one of
+anything.
 
 Conflicts between sources:
 - ``birth_date`` / ``sex``: the declared value differs from the one encoded in the NIK;
@@ -68,6 +69,7 @@ from engine.base import Engine
 from engine.cypher import cypher
 from graph_model import SCHEMA
 from jejak.errors import NotFound
+from queries.agency import AGENCY_FIELDS
 from queries.refs import check_role, mask, mask_deep, resolve_worker, worker_alias
 
 SAME_PERIOD_DAYS = 240
@@ -106,18 +108,6 @@ CHAIN = cypher(
 
 PLACEMENT_FIELDS = tuple(p.name for p in SCHEMA.node("Placement").properties)
 WORKER_FIELDS = ("id", *(p.name for p in SCHEMA.node("Worker").properties))
-AGENCY_FIELDS = (
-    "id",
-    "name",
-    "name_norm",
-    "licence_no",
-    "status",
-    "status_date",
-    "licence_issued",
-    "licence_expires",
-    "is_branch",
-    "registered",
-)
 _FIELDS = {
     "sponsors": ("id", "name"),
     "training": ("id", "name", "licence_no", "status", "registered"),
