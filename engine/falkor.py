@@ -208,7 +208,7 @@ class FalkorEngine(Engine):
                 return not now.get("aof_rewrite_in_progress") and not now.get("aof_rewrite_scheduled")
             return not now.get("rdb_bgsave_in_progress")
 
-        wait_until(finished, timeout_s, 0.1)
+        wait_until(finished, timeout_s, 0.02)
         status = self._connection.info("persistence").get("aof_last_bgrewrite_status" if aof else "rdb_last_bgsave_status")
         if status != "ok":
             raise EngineUnavailable(f"FalkorDB could not persist the bulk-loaded graph (status {status}, before {before})")
@@ -255,7 +255,7 @@ class FalkorEngine(Engine):
             rows = self.read("CALL db.indexes() YIELD status RETURN status")
             return all(r["status"] == "OPERATIONAL" for r in rows)
 
-        if not wait_until(ready, timeout_s, 0.1):
+        if not wait_until(ready, timeout_s, 0.02):
             raise EngineUnavailable(f"FalkorDB at {self.url} is still building its indexes after {timeout_s:.0f} s")
 
     def clear(self) -> None:

@@ -30,20 +30,28 @@ _FALSE = struct.pack("=B?", BOOL, False)
 
 
 def _pack_column(values: pd.Series) -> list[bytes]:
-    """Pack one property column; None/NaN become the null marker (the property is not set)."""
-    out: list[bytes] = []
-    for v in values.tolist():
-        if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
-            out.append(_NULL)
-        elif isinstance(v, bool | np.bool_):
-            out.append(_TRUE if v else _FALSE)
-        elif isinstance(v, int | np.integer):
-            out.append(struct.pack("=Bq", LONG, int(v)))
-        elif isinstance(v, float | np.floating):
-            out.append(struct.pack("=Bd", DOUBLE, float(v)))
-        else:
-            out.append(b"\x03" + str(v).encode() + b"\x00")
-    return out
+    """Pack one property column; None/NaN become the null marker (the property is not set).
+
+    The type is decided once per column (a column holds one type), not per value: packing is
+    the hot loop of a bulk load.
+    """
+    present = values.notna().to_numpy()
+    items = values.tolist()
+    kind = values.dtype.kind
+    if kind == "b" or (kind == "O" and isinstance(_first(items, present), bool | np.bool_)):
+        return [(_TRUE if v else _FALSE) if p else _NULL for v, p in zip(items, present, strict=True)]
+    if kind in "iu" or (kind == "O" and isinstance(_first(items, present), int | np.integer)):
+        pack = struct.Struct("=Bq").pack
+        return [pack(LONG, int(v)) if p else _NULL for v, p in zip(items, present, strict=True)]
+    if kind == "f":
+        pack = struct.Struct("=Bd").pack
+        return [pack(DOUBLE, v) if p else _NULL for v, p in zip(items, present, strict=True)]
+    return [b"\x03" + str(v).encode() + b"\x00" if p else _NULL for v, p in zip(items, present, strict=True)]
+
+
+def _first(items: list[Any], present: np.ndarray) -> Any:
+    index = int(np.argmax(present)) if present.any() else -1
+    return items[index] if index >= 0 else None
 
 
 def _header(name: str, props: Sequence[str]) -> bytes:

@@ -140,11 +140,11 @@ class NameIndex:
             self._ids[key] = node_id if known in (None, node_id) else self.AMBIGUOUS
 
     def lookup(self, label: str, name_norm: pd.Series, country: pd.Series | None) -> pd.Series:
-        ctry = country.fillna("") if (country is not None and label in COUNTRY_SCOPED) else ""
-        keys = pd.Series(list(zip(name_norm.fillna(""), ctry if isinstance(ctry, pd.Series) else [""] * len(name_norm),
-                                  strict=True)), index=name_norm.index)
-        found = keys.map(lambda k: self._ids.get((label, k[0], k[1]))).replace(self.AMBIGUOUS, None)
-        return found
+        scoped = country is not None and label in COUNTRY_SCOPED
+        ctry = country.fillna("").astype(str) if scoped and country is not None else pd.Series("", index=name_norm.index)
+        keys = name_norm.fillna("").astype(str) + "\x1f" + ctry
+        table = {k: self._ids.get((label, *k.split("\x1f", 1))) for k in keys.unique()}
+        return keys.map(table).replace(self.AMBIGUOUS, None)
 
     def __len__(self) -> int:
         return len(self._ids)
