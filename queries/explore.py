@@ -301,7 +301,7 @@ def _item(label: str, props: dict[str, Any], rel: dict[str, Any] | None, role: s
 
 def expand(
     engine: Engine,
-    ref: str,
+    ref: str | refs.Candidate,
     rel_types: Iterable[str] | None = None,
     limit: int = 50,
     skip: int = 0,
@@ -417,8 +417,8 @@ def _expand_frontier(
 
 def shortest_path(
     engine: Engine,
-    a: str,
-    b: str,
+    a: str | refs.Candidate,
+    b: str | refs.Candidate,
     max_depth: int = MAX_DEPTH,
     rel_types: Iterable[str] | None = None,
     frontier_cap: int = 2000,

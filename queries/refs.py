@@ -249,11 +249,14 @@ def parse_worker_ref(ref: str) -> WorkerRef:
 def _unique(candidates: Iterable[Candidate], ref: str, what: str) -> Candidate:
     found = list(dict.fromkeys(candidates))
     if not found:
-        raise NotFound(f"no {what} matches {ref!r} in the graph")
+        raise NotFound(f"no {what}{'y' if what == 'entit' else ''} matches {ref!r} in the graph")
     if len(found) > 1:
         shown = "; ".join(str(c) for c in found[:MAX_CANDIDATES])
         more = f" and {len(found) - MAX_CANDIDATES} more" if len(found) > MAX_CANDIDATES else ""
-        raise InputError(f"{ref!r} is ambiguous: it matches {len(found)} {what}s: {shown}{more}; use one of these ids")
+        plural = "ies" if what == "entit" else "s"
+        raise InputError(
+            f"{ref!r} is ambiguous: it matches {len(found)} {what}{plural}: {shown}{more}; use one of these ids"
+        )
     return found[0]
 
 
@@ -308,13 +311,19 @@ def label_of_id(node_id: str) -> str | None:
     return None
 
 
-def resolve_entity(engine: Engine, ref: str, labels: Iterable[str] | None = None) -> Candidate:
-    """Any node by id or by an identifier that names one node; ``labels`` restricts what may match."""
+def resolve_entity(engine: Engine, ref: str | Candidate, labels: Iterable[str] | None = None) -> Candidate:
+    """Any node by id or by an identifier that names one node; ``labels`` restricts what may match.
+
+    A ``Candidate`` (label and id already known, e.g. from a search hit) is taken as it is."""
     allowed = set(labels) if labels is not None else set(SCHEMA.labels)
+    if isinstance(ref, Candidate):
+        if ref.label not in allowed:
+            raise InputError(f"{ref} is a {ref.label}, not a {' or '.join(sorted(allowed))}")
+        return ref
     text = (ref or "").strip()
     if not text:
         raise InputError("empty reference: give a node id, NIK, passport, phone, licence or source record id")
-    what = " or ".join(sorted(allowed)) if len(allowed) <= 3 else "entity"
+    what = " or ".join(sorted(allowed)) if len(allowed) <= 3 else "entit"
     candidates: list[Candidate] = []
 
     def by_id(label: str, node_id: str) -> None:
@@ -357,7 +366,9 @@ def resolve_entity(engine: Engine, ref: str, labels: Iterable[str] | None = None
     elif _looks_like_nik(compact):
         raise _nik_error(text, compact)
     phone = normalize_phone(text) if re.fullmatch(r"[+0-9()\s.\-]{8,20}", text) else None
-    if phone:
+    if phone and phone == text and "Phone" in allowed:
+        by_id("Phone", phone)  # a Phone node's own id (E.164) names the node
+    if phone and not candidates:
         holders = [
             Candidate(r["label"], r["id"], r.get("name"))
             for r in engine.read(HOLDERS_OF_PHONE, {"phone": phone, "limit": MAX_CANDIDATES + 1})

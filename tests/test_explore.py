@@ -179,3 +179,16 @@ def test_path_caps_say_the_search_was_cut(loaded: Engine) -> None:
     a, b = (r["id"] for r in loaded.read("MATCH (w:Worker) RETURN w.id AS id ORDER BY id LIMIT 2"))
     cut = explore.shortest_path(loaded, a, b, per_node=1, frontier_cap=1)
     assert not cut["complete"] or cut["found"]
+
+
+def test_a_node_id_names_that_node_and_a_search_hit_can_be_expanded(loaded: Engine) -> None:
+    shared = loaded.read(
+        "MATCH (ph:Phone)<-[r:HAS_PHONE]-() WITH ph, count(r) AS n WHERE n > 1 RETURN ph.id AS id LIMIT 1"
+    )[0]["id"]
+    out = explore.expand(loaded, shared)  # its E.164 id is the Phone node, not its (several) holders
+    assert out["node"] == {"label": "Phone", "id": shared, "name": None}
+    assert sum(g["total"] for g in out["groups"]) > 1
+    with pytest.raises(InputError, match="ambiguous"):
+        refs.resolve_entity(loaded, "0" + shared[3:], labels=["Worker", "Agency", "Sponsor"])
+    hit = explore.search(loaded, "Hong Kong", labels=["Country"], limit=1)[0]
+    assert explore.expand(loaded, refs.Candidate(hit["label"], hit["id"]), limit=1)["node"]["id"] == "HK"
