@@ -8,6 +8,9 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Placeholder API keys for development only: the API refuses them unless environment is "development".
+DEV_API_KEYS = "dev-investigator:investigator,dev-analyst:analyst,dev-public:public"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JEJAK_", env_file=".env", extra="ignore")
@@ -29,6 +32,16 @@ class Settings(BaseSettings):
     fsync: Literal["everysec", "always"] = "everysec"
     # Seconds to wait for a query before giving up (analytics set their own, longer ones).
     query_timeout_s: float = 60.0
+    # Where this installation runs. "development" accepts the built-in development API keys below
+    # (and says so at start-up); any other value refuses to start the API with them.
+    environment: Literal["development", "production"] = "development"
+    # API keys and their roles, "key:role" separated by commas (roles: investigator, analyst,
+    # public). The default holds development-only placeholder keys: set your own outside development.
+    api_keys: str = Field(default=DEV_API_KEYS, repr=False)
+    # Seconds the API keeps a whole-graph red-flag run before computing it again.
+    flags_cache_s: float = 600.0
+    # Whether every audit line is fsynced before the response leaves (off only for benchmarks).
+    audit_fsync: bool = True
 
 
 def get_settings() -> Settings:
