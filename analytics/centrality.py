@@ -19,11 +19,11 @@ def pagerank(graph: nx.Graph | EdgeList, damping: float = 0.85) -> pd.Series:
         return pd.Series(dtype=float)
     g = el.igraph()
     scores = g.pagerank(damping=damping, weights="weight" if g.ecount() else None)
-    return pd.Series(scores, index=pd.Index(el.ids, name="id"), name="pagerank")
+    # PRPACK's last digits vary from run to run (~1e-14): round, so that reports are reproducible
+    return pd.Series(np.round(scores, 10), index=pd.Index(el.ids, name="id"), name="pagerank")
 
 
-def betweenness(graph: nx.Graph | EdgeList, samples: int = 500, seed: int = 1,
-                exact_below: int = 5000) -> pd.Series:
+def betweenness(graph: nx.Graph | EdgeList, samples: int = 500, seed: int = 1, exact_below: int = 5000) -> pd.Series:
     """Normalised betweenness (0-1); unweighted paths (a hop is a hop, whatever its weight)."""
     el = as_edgelist(graph)
     n = len(el)
@@ -38,4 +38,4 @@ def betweenness(graph: nx.Graph | EdgeList, samples: int = 500, seed: int = 1,
         sources = rng.choice(n, size=min(samples, n), replace=False)
         # igraph sums shortest-path dependencies over the given sources (subset betweenness)
         raw = np.asarray(g.betweenness(directed=False, sources=sources.tolist()), dtype=float) * (n / len(sources))
-    return pd.Series(raw * scale, index=pd.Index(el.ids, name="id"), name="betweenness")
+    return pd.Series(np.round(raw * scale, 10), index=pd.Index(el.ids, name="id"), name="betweenness")

@@ -24,9 +24,12 @@ def _numbered(ids: np.ndarray, membership: list[int] | np.ndarray) -> pd.Series:
     labels = pd.Series(np.asarray(membership), index=pd.Index(ids, name="id"))
     if not len(labels):
         return labels.astype(int)
-    order = (pd.DataFrame({"c": labels.to_numpy(), "id": labels.index.astype(str)})
-             .groupby("c").agg(size=("id", "size"), first=("id", "min"))
-             .sort_values(["size", "first"], ascending=[False, True]))
+    order = (
+        pd.DataFrame({"c": labels.to_numpy(), "id": labels.index.astype(str)})
+        .groupby("c")
+        .agg(size=("id", "size"), first=("id", "min"))
+        .sort_values(["size", "first"], ascending=[False, True])
+    )
     renumber = pd.Series(np.arange(len(order)), index=order.index)
     return pd.Series(renumber.loc[labels.to_numpy()].to_numpy(), index=labels.index, name="community")
 
@@ -45,8 +48,12 @@ def leiden(graph: nx.Graph | EdgeList, seed: int = 1, resolution: float = 1.0, i
         return _numbered(el.ids, [])
     _seeded(seed)
     g = el.igraph()
-    part = g.community_leiden(objective_function="modularity", weights="weight" if g.ecount() else None,
-                              resolution=resolution, n_iterations=iterations)
+    part = g.community_leiden(
+        objective_function="modularity",
+        weights="weight" if g.ecount() else None,
+        resolution=resolution,
+        n_iterations=iterations,
+    )
     return _numbered(el.ids, part.membership)
 
 

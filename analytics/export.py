@@ -41,17 +41,37 @@ class Export:
     max_id: Cypher = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        falkor = (f"MATCH (g:{self.anchor}) WHERE id(g) >= $lo AND id(g) < $hi\n{self.body}\n"
-                  f"RETURN string.join(collect({self.item}), '\\n') AS items, count(*) AS n")
-        neo4j = (f"MATCH (g:{self.anchor}) WHERE g.id > $after\nWITH g ORDER BY g.id LIMIT $limit\n"
-                 f"CALL (g) {{\n  OPTIONAL {self.body.strip()}\n  RETURN collect({self.item}) AS part\n}}\n"
-                 f"RETURN max(g.id) AS last, count(g) AS anchors, reduce(acc = [], p IN collect(part) | acc + p) AS items")
-        object.__setattr__(self, "query", cypher(f"analytics.export.{self.name}", falkor, neo4j=neo4j, falkordb=falkor,
-                                                 doc=f"Analytics export {self.name}, one page of {self.anchor}."))
-        object.__setattr__(self, "max_id", cypher(
-            f"analytics.export.{self.name}.max_id", f"MATCH (g:{self.anchor}) RETURN max(id(g)) AS m",
-            neo4j=f"MATCH (g:{self.anchor}) RETURN count(g) AS m",
-            doc="FalkorDB: the highest internal id of the anchor label (the paging range)."))
+        falkor = (
+            f"MATCH (g:{self.anchor}) WHERE id(g) >= $lo AND id(g) < $hi\n{self.body}\n"
+            f"RETURN string.join(collect({self.item}), '\\n') AS items, count(*) AS n"
+        )
+        optional = "OPTIONAL " if self.body.strip().startswith("MATCH") else ""
+        neo4j = (
+            f"MATCH (g:{self.anchor}) WHERE g.id > $after\nWITH g ORDER BY g.id LIMIT $limit\n"
+            f"CALL (g) {{\n  {optional}{self.body.strip()}\n  RETURN collect({self.item}) AS part\n}}\n"
+            f"RETURN max(g.id) AS last, count(g) AS anchors, reduce(acc = [], p IN collect(part) | acc + p) AS items"
+        )
+        object.__setattr__(
+            self,
+            "query",
+            cypher(
+                f"analytics.export.{self.name}",
+                falkor,
+                neo4j=neo4j,
+                falkordb=falkor,
+                doc=f"Analytics export {self.name}, one page of {self.anchor}.",
+            ),
+        )
+        object.__setattr__(
+            self,
+            "max_id",
+            cypher(
+                f"analytics.export.{self.name}.max_id",
+                f"MATCH (g:{self.anchor}) RETURN max(id(g)) AS m",
+                neo4j=f"MATCH (g:{self.anchor}) RETURN count(g) AS m",
+                doc="FalkorDB: the highest internal id of the anchor label (the paging range).",
+            ),
+        )
 
 
 def _f(expr: str) -> str:
@@ -68,67 +88,128 @@ def _rel_export(name: str, anchor: str, pattern: str, other: str, *extra: str) -
     return Export(name, anchor, f"MATCH {pattern}", _item("g.id", f"{other}.id", *extra), cols)
 
 
-EXPORTS: dict[str, Export] = {e.name: e for e in [
-    # one row per placement: its dates, visa, status and job
-    Export("placements", "Placement", "WITH g",
-           _item("g.id", "g.departure_date", "g.arrival_date", "g.registration_date", "g.visa_type", "g.status",
-                 "g.job_code"),
-           ("placement", "departure_date", "arrival_date", "registration_date", "visa_type", "status", "job_code")),
-    _rel_export("destination", "Placement", "(g)-[:DESTINATION]->(c:Country)", "c"),
-    # worker -> placement, with the worker's origin regency when known
-    Export("worker_placements", "Worker", "MATCH (g)-[:HAS_PLACEMENT]->(p:Placement)\nOPTIONAL MATCH (g)-[:FROM_REGION]->(r:Region)",
-           _item("g.id", "p.id", "r.id"), ("worker", "placement", "regency")),
-    # placement -> organisation links, anchored on the organisation (few anchors, long pages)
-    _rel_export("placed_by", "Agency", "(g)<-[:PLACED_BY]-(p:Placement)", "p"),
-    _rel_export("employed_by", "Employer", "(g)<-[:EMPLOYED_BY]-(p:Placement)", "p"),
-    _rel_export("through_partner", "PartnerAgency", "(g)<-[:THROUGH_PARTNER]-(p:Placement)", "p"),
-    _rel_export("recruited_by", "Sponsor", "(g)<-[:RECRUITED_BY]-(p:Placement)", "p"),
-    # dated certificates only (the departure records): what training-capacity checks need
-    Export("trained_at", "TrainingInstitute",
-           "MATCH (g)<-[t:TRAINED_AT]-(p:Placement) WHERE t.certificate_date IS NOT NULL",
-           _item("g.id", "p.id", "t.certificate_date"), ("a", "b", "certificate_date")),
-    # the region tree
-    _rel_export("part_of", "Region", "(g)-[:PART_OF]->(r:Region)", "r"),
-    # agency structure and identifiers
-    _rel_export("branch_of", "Agency", "(g)-[:BRANCH_OF]->(h:Agency)", "h"),
-    _rel_export("agency_phone", "Agency", "(g)-[:HAS_PHONE]->(x:Phone)", "x"),
-    _rel_export("agency_address", "Agency", "(g)-[:HAS_ADDRESS]->(x:Address)", "x"),
-    _rel_export("agency_director", "Agency", "(g)<-[:DIRECTS]-(x:Person)", "x"),
-    _rel_export("partner_of", "Agency", "(g)<-[:PARTNER_OF]-(x:PartnerAgency)", "x"),
-    _rel_export("sub_agent", "Agency", "(g)<-[:SUB_AGENT_OF]-(x:Sponsor)", "x"),
-    # worker identifiers shared by two or more workers (worker-worker projection)
-    Export("worker_phone", "Phone", "MATCH (g)<-[:HAS_PHONE]-(w:Worker)\nWITH g, collect(w.id) AS ws WHERE size(ws) > 1\n"
-           "UNWIND ws AS wid\nWITH g, wid", _item("g.id", "wid"), ("a", "b")),
-    Export("worker_address", "Address",
-           "MATCH (g)<-[:HAS_ADDRESS]-(w:Worker)\nWITH g, collect(w.id) AS ws WHERE size(ws) > 1\n"
-           "UNWIND ws AS wid\nWITH g, wid", _item("g.id", "wid"), ("a", "b")),
-    # complaints and whom they concern
-    Export("cases", "Case", "MATCH (g)-[:CONCERNS]->(x)",
-           _item("g.id", "g.kind", "g.date", "g.status", "labels(x)[0]", "x.id"),
-           ("case", "kind", "date", "status", "label", "target")),
-    # entity attributes
-    Export("agencies", "Agency", "WITH g",
-           _item("g.id", "g.name", "g.status", "g.status_date", "g.licence_expires", "g.is_branch", "g.registered"),
-           ("id", "name", "status", "status_date", "licence_expires", "is_branch", "registered")),
-    Export("sponsors", "Sponsor", "WITH g", _item("g.id", "g.name"), ("id", "name")),
-    Export("employers", "Employer", "WITH g", _item("g.id", "g.name", "g.kind", "g.country"),
-           ("id", "name", "kind", "country")),
-    Export("partners", "PartnerAgency", "WITH g", _item("g.id", "g.name", "g.country", "g.status"),
-           ("id", "name", "country", "status")),
-    Export("institutes", "TrainingInstitute", "WITH g", _item("g.id", "g.name", "g.capacity_per_month", "g.status"),
-           ("id", "name", "capacity_per_month", "status")),
-    Export("persons", "Person", "WITH g", _item("g.id", "g.name"), ("id", "name")),
-    Export("regions", "Region", "WITH g", _item("g.id", "g.name", "g.level"), ("id", "name", "level")),
-    Export("countries", "Country", "WITH g", _item("g.id", "g.name", "g.name_id"), ("id", "name", "name_id")),
-]}
+EXPORTS: dict[str, Export] = {
+    e.name: e
+    for e in [
+        # one row per placement: its dates, visa, status and job
+        Export(
+            "placements",
+            "Placement",
+            "WITH g",
+            _item(
+                "g.id",
+                "g.departure_date",
+                "g.arrival_date",
+                "g.registration_date",
+                "g.visa_type",
+                "g.status",
+                "g.job_code",
+            ),
+            ("placement", "departure_date", "arrival_date", "registration_date", "visa_type", "status", "job_code"),
+        ),
+        _rel_export("destination", "Placement", "(g)-[:DESTINATION]->(c:Country)", "c"),
+        # worker -> placement, with the worker's origin regency when known
+        Export(
+            "worker_placements",
+            "Worker",
+            "MATCH (g)-[:HAS_PLACEMENT]->(p:Placement)\nOPTIONAL MATCH (g)-[:FROM_REGION]->(r:Region)",
+            _item("g.id", "p.id", "r.id"),
+            ("worker", "placement", "regency"),
+        ),
+        # placement -> organisation links, anchored on the organisation (few anchors, long pages)
+        _rel_export("placed_by", "Agency", "(g)<-[:PLACED_BY]-(p:Placement)", "p"),
+        _rel_export("employed_by", "Employer", "(g)<-[:EMPLOYED_BY]-(p:Placement)", "p"),
+        _rel_export("through_partner", "PartnerAgency", "(g)<-[:THROUGH_PARTNER]-(p:Placement)", "p"),
+        _rel_export("recruited_by", "Sponsor", "(g)<-[:RECRUITED_BY]-(p:Placement)", "p"),
+        # dated certificates only (the departure records): what training-capacity checks need
+        Export(
+            "trained_at",
+            "TrainingInstitute",
+            "MATCH (g)<-[t:TRAINED_AT]-(p:Placement) WHERE t.certificate_date IS NOT NULL",
+            _item("g.id", "p.id", "t.certificate_date"),
+            ("a", "b", "certificate_date"),
+        ),
+        # the region tree
+        _rel_export("part_of", "Region", "(g)-[:PART_OF]->(r:Region)", "r"),
+        # agency structure and identifiers
+        _rel_export("branch_of", "Agency", "(g)-[:BRANCH_OF]->(h:Agency)", "h"),
+        _rel_export("agency_phone", "Agency", "(g)-[:HAS_PHONE]->(x:Phone)", "x"),
+        _rel_export("agency_address", "Agency", "(g)-[:HAS_ADDRESS]->(x:Address)", "x"),
+        _rel_export("agency_director", "Agency", "(g)<-[:DIRECTS]-(x:Person)", "x"),
+        _rel_export("partner_of", "Agency", "(g)<-[:PARTNER_OF]-(x:PartnerAgency)", "x"),
+        _rel_export("sub_agent", "Agency", "(g)<-[:SUB_AGENT_OF]-(x:Sponsor)", "x"),
+        # worker identifiers shared by two or more workers (worker-worker projection)
+        Export(
+            "worker_phone",
+            "Phone",
+            "MATCH (g)<-[:HAS_PHONE]-(w:Worker)\nWITH g, collect(w.id) AS ws WHERE size(ws) > 1\n"
+            "UNWIND ws AS wid\nWITH g, wid",
+            _item("g.id", "wid"),
+            ("a", "b"),
+        ),
+        Export(
+            "worker_address",
+            "Address",
+            "MATCH (g)<-[:HAS_ADDRESS]-(w:Worker)\nWITH g, collect(w.id) AS ws WHERE size(ws) > 1\n"
+            "UNWIND ws AS wid\nWITH g, wid",
+            _item("g.id", "wid"),
+            ("a", "b"),
+        ),
+        # complaints and whom they concern
+        Export(
+            "cases",
+            "Case",
+            "MATCH (g)-[:CONCERNS]->(x)",
+            _item("g.id", "g.kind", "g.date", "g.status", "labels(x)[0]", "x.id"),
+            ("case", "kind", "date", "status", "label", "target"),
+        ),
+        # entity attributes
+        Export(
+            "agencies",
+            "Agency",
+            "WITH g",
+            _item("g.id", "g.name", "g.status", "g.status_date", "g.licence_expires", "g.is_branch", "g.registered"),
+            ("id", "name", "status", "status_date", "licence_expires", "is_branch", "registered"),
+        ),
+        Export("sponsors", "Sponsor", "WITH g", _item("g.id", "g.name"), ("id", "name")),
+        Export(
+            "employers",
+            "Employer",
+            "WITH g",
+            _item("g.id", "g.name", "g.kind", "g.country"),
+            ("id", "name", "kind", "country"),
+        ),
+        Export(
+            "partners",
+            "PartnerAgency",
+            "WITH g",
+            _item("g.id", "g.name", "g.country", "g.status"),
+            ("id", "name", "country", "status"),
+        ),
+        Export(
+            "institutes",
+            "TrainingInstitute",
+            "WITH g",
+            _item("g.id", "g.name", "g.capacity_per_month", "g.status"),
+            ("id", "name", "capacity_per_month", "status"),
+        ),
+        Export("persons", "Person", "WITH g", _item("g.id", "g.name"), ("id", "name")),
+        Export("regions", "Region", "WITH g", _item("g.id", "g.name", "g.level"), ("id", "name", "level")),
+        Export("countries", "Country", "WITH g", _item("g.id", "g.name", "g.name_id"), ("id", "name", "name_id")),
+    ]
+}
 
 # Red flags written back by queries/flags.py (`flags`, `flag_count`), read only when the schema has them
 # (a query naming a property the schema lacks would fail the Neo4j lint).
 FLAG_LABELS = [label for label, node in SCHEMA.nodes.items() if "flags" in node.property_names]
 for _label in FLAG_LABELS:
     EXPORTS[f"flags_{_label}"] = Export(
-        f"flags_{_label}", _label, "WITH g WHERE g.flags IS NOT NULL\nUNWIND g.flags AS rule\nWITH g, rule",
-        _item(f"'{_label}'", "g.id", "rule"), ("label", "id", "rule"))
+        f"flags_{_label}",
+        _label,
+        "WITH g WHERE g.flags IS NOT NULL\nUNWIND g.flags AS rule\nWITH g, rule",
+        _item(f"'{_label}'", "g.id", "rule"),
+        ("label", "id", "rule"),
+    )
 
 
 def _items(value: object) -> list[str]:
@@ -169,6 +250,7 @@ def table(engine: Engine, name: str) -> pd.DataFrame:
     rows: list[list[str]] = []
     for page in pages(engine, export):
         rows.extend(s.split(SEP, width - 1) for s in page if s)
+    rows.sort()  # engines return rows in no promised order: sort, so every run sees the same table
     frame = pd.DataFrame(rows, columns=list(export.columns), dtype=object)
     return frame.drop_duplicates(ignore_index=True) if len(frame) else frame
 
@@ -183,16 +265,38 @@ def tables(engine: Engine, names: list[str], threads: int = 3) -> dict[str, pd.D
 
 
 # -- targeted look-ups: the source records behind a handful of entities (explanations) ----------
-RECORD_LABELS = ("Worker", "Agency", "Sponsor", "TrainingInstitute", "PartnerAgency", "Employer", "Person",
-                 "Placement", "Case")
-RECORDS = {label: cypher(
-    f"analytics.records.{label}",
-    f"UNWIND $ids AS i\nMATCH (n:{label} {{id: i}})-[:REPORTED_IN]->(r:SourceRecord)\n"
-    "RETURN n.id AS id, collect(r.id) AS records",
-    doc=f"The source records behind given {label} nodes.") for label in RECORD_LABELS}
+RECORD_LABELS = (
+    "Worker",
+    "Agency",
+    "Sponsor",
+    "TrainingInstitute",
+    "PartnerAgency",
+    "Employer",
+    "Person",
+    "Placement",
+    "Case",
+)
+RECORDS = {
+    label: cypher(
+        f"analytics.records.{label}",
+        f"UNWIND $ids AS i\nMATCH (n:{label} {{id: i}})-[:REPORTED_IN]->(r:SourceRecord)\n"
+        "RETURN n.id AS id, collect(r.id) AS records",
+        doc=f"The source records behind given {label} nodes.",
+    )
+    for label in RECORD_LABELS
+}
 
-PREFIX_LABEL = {"PL-": "Placement", "AG": "Agency", "SP-": "Sponsor", "LPK": "TrainingInstitute", "PA-": "PartnerAgency",
-                "EM-": "Employer", "PS-": "Person", "CASE-": "Case", "W-": "Worker"}
+PREFIX_LABEL = {
+    "PL-": "Placement",
+    "AG": "Agency",
+    "SP-": "Sponsor",
+    "LPK": "TrainingInstitute",
+    "PA-": "PartnerAgency",
+    "EM-": "Employer",
+    "PS-": "Person",
+    "CASE-": "Case",
+    "W-": "Worker",
+}
 
 
 def label_of(node_id: str) -> str | None:
@@ -203,8 +307,9 @@ def label_of(node_id: str) -> str | None:
     return None
 
 
-def source_records(engine: Engine, ids: list[str], labels: dict[str, str] | None = None,
-                   chunk: int = 5000) -> dict[str, list[str]]:
+def source_records(
+    engine: Engine, ids: list[str], labels: dict[str, str] | None = None, chunk: int = 5000
+) -> dict[str, list[str]]:
     """SourceRecord ids per entity id, for the entities named in explanations."""
     by_label: dict[str, list[str]] = {}
     for i in dict.fromkeys(ids):
@@ -214,6 +319,6 @@ def source_records(engine: Engine, ids: list[str], labels: dict[str, str] | None
     out: dict[str, list[str]] = {}
     for label, group in by_label.items():
         for k in range(0, len(group), chunk):
-            for row in engine.read(RECORDS[label], {"ids": group[k:k + chunk]}, timeout_s=600):
+            for row in engine.read(RECORDS[label], {"ids": group[k : k + chunk]}, timeout_s=600):
                 out[row["id"]] = sorted(row["records"])
     return out

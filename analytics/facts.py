@@ -9,18 +9,27 @@ tables (they do not need the red-flag module), and the red flags written back by
 The *suspicion network* (``risk_network``) links entities only through facts that make the link
 suspicious, so that its communities are candidate rings:
 
-| fact | rule | edge | weight of the fact |
-|---|---|---|---|
-| a sponsor (an individual) recruited >= ``min_workers`` workers (R7 threshold, reference/rules.yaml) | R7 | sponsor - each of its placements | 2 + 2 log2(workers / min) + 1.5 per agency beyond the first |
-| an employer with >= 2 placements on a non-work visa (visit, umrah, ...) | H3 | employer - each such placement | 1 + 1.5 log2(placements) (+1 when household jobs go to a moratorium country) |
-| a training institute certified more workers in a month than its capacity | H4 | institute - each certificate of that month | 3 + 3 log2(certificates / capacity) |
-| a certificate dated after the departure | H4 | institute - placement | 1 |
-| two agencies of different head offices share a director, phone or address | H1 | agency - agency | 3 per shared identifier |
-| a partner agency registered with a suspended or revoked agency | H2 | partner - agency | 3 |
-| an agency is suspended (DIBEKUKAN) or revoked (DICABUT) | R3 | (none) | 3 |
-| a placement by such an agency on or after the status date | R3 | agency - placement | 2 |
-| a complaint (Case) about the entity | R9 | (none) | by kind: TPPO 4, KEKERASAN 3, PENAHANAN_DOKUMEN 2.5, GAJI_TIDAK_DIBAYAR 2, NON_PROSEDURAL 2, OVERCHARGING 1.5, PHK_SEPIHAK 1, other 0.5 |
-| a red flag written back on the entity | its rule | (none) | 1.5 (2 for ring rules H1-H4, R7, R10) |
+- R7: a sponsor (an individual) recruited >= ``min_workers`` workers (the R7 threshold of
+  reference/rules.yaml). Edges: sponsor - each of its placements. Weight: 2 + 2 log2(workers / min)
+  + 1.5 per agency beyond the first.
+- H3: an employer with >= 2 placements on a non-work visa (visit, umrah, ...). Edges: employer -
+  each such placement. Weight: 1 + 1.5 log2(placements), +1 when household jobs go to a moratorium
+  country.
+- H4: a training institute certified more workers in a month than its capacity. Edges: institute -
+  each certificate of that month. Weight: 3 + 3 log2(certificates / capacity) + 1.5 log2(1 +
+  excess / 5). A certificate dated after the departure: institute - placement, weight 1.
+- H1: two agencies of different head offices (and different names) share a director, phone or
+  address. Edge: agency - agency. Weight: 3 per shared phone or address, 1.5 for a director
+  (matched by name only).
+- H2: a partner agency registered with a suspended or revoked agency. Edge: partner - agency.
+  Weight 3.
+- R3: an agency suspended (DIBEKUKAN) or revoked (DICABUT): weight 3, no edge. A placement by such
+  an agency on or after the status date: edge agency - placement, weight 2.
+- R9: a complaint (Case) about the entity, no edge. Weight by kind: TPPO 4, KEKERASAN 3,
+  PENAHANAN_DOKUMEN 2.5, GAJI_TIDAK_DIBAYAR 2, NON_PROSEDURAL 2, OVERCHARGING 1.5, PHK_SEPIHAK 1,
+  other 0.5.
+- A red flag written back on the entity: its rule, no edge, weight 1.5 (2 for the ring rules H1-H4,
+  R7, R10).
 """
 
 from __future__ import annotations
@@ -30,12 +39,20 @@ import math
 import numpy as np
 import pandas as pd
 
-from analytics.graphs import EdgeList
+from analytics.graphs import EdgeList, within
 from analytics.projections import GraphData, agency_agency
+from loaders.normalize import normalize_org_name
 from reference.jobs import rules
 
-CASE_WEIGHT = {"TPPO": 4.0, "KEKERASAN": 3.0, "PENAHANAN_DOKUMEN": 2.5, "GAJI_TIDAK_DIBAYAR": 2.0,
-               "NON_PROSEDURAL": 2.0, "OVERCHARGING": 1.5, "PHK_SEPIHAK": 1.0}
+CASE_WEIGHT = {
+    "TPPO": 4.0,
+    "KEKERASAN": 3.0,
+    "PENAHANAN_DOKUMEN": 2.5,
+    "GAJI_TIDAK_DIBAYAR": 2.0,
+    "NON_PROSEDURAL": 2.0,
+    "OVERCHARGING": 1.5,
+    "PHK_SEPIHAK": 1.0,
+}
 RING_RULES = {"H1", "H2", "H3", "H4", "R7", "R10"}
 BAD_STATUS = ("DIBEKUKAN", "DICABUT")
 WORK_VISAS = {"work", "kerja", ""}
@@ -62,7 +79,9 @@ def _name(data: GraphData, i: str) -> str:
     return n if isinstance(n, str) and n else i
 
 
-def compute(data: GraphData, min_workers: int | None = None, agency_edges: EdgeList | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def compute(
+    data: GraphData, min_workers: int | None = None, agency_edges: EdgeList | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """All facts, and the suspicion-network edges (a, b, kind, weight) they imply."""
     cfg = rules()
     k_sponsor = int(min_workers or cfg["individual_placer"]["min_workers"])
@@ -82,13 +101,19 @@ def compute(data: GraphData, min_workers: int | None = None, agency_edges: EdgeL
         n, m = int(workers[s]), int(agencies[s])
         members = sp.index[positions[s]]
         w = 2 + 2 * math.log2(n / k_sponsor) + 1.5 * max(0, m - 1)
-        facts.append({"kind": "sponsor_ring", "rule": "R7", "entity": s, "weight": w,
-                      "text": f"Sponsor {_name(data, s)} (an individual) recruited {n} workers for {m} agencies",
-                      "evidence": list(members)})
+        facts.append(
+            {
+                "kind": "sponsor_ring",
+                "rule": "R7",
+                "entity": s,
+                "weight": w,
+                "text": f"Sponsor {_name(data, s)} (an individual) recruited {n} workers for {m} agencies",
+                "evidence": list(members),
+            }
+        )
         edges.extend((s, b, "sponsor_ring") for b in members)
 
     # H3: non-procedural placements concentrated on one employer
-    nonproc = non_procedural(data)
     bad_visa = ~pl["visa_type"].fillna("").str.lower().isin(WORK_VISAS)
     np_pl = pl[bad_visa & pl["employer"].notna()]
     for e, g in np_pl.groupby("employer"):
@@ -100,92 +125,172 @@ def compute(data: GraphData, min_workers: int | None = None, agency_edges: EdgeL
         text = f"{len(g)} workers at employer {_name(data, e)} arrived on non-work visas ({visas})"
         if morat:
             text += f"; {morat} in household jobs in a moratorium country"
-        facts.append({"kind": "non_procedural_cluster", "rule": "H3", "entity": e, "weight": w, "text": text,
-                      "evidence": list(g.index)})
+        facts.append(
+            {
+                "kind": "non_procedural_cluster",
+                "rule": "H3",
+                "entity": e,
+                "weight": w,
+                "text": text,
+                "evidence": list(g.index),
+            }
+        )
         edges.extend((e, b, "non_procedural_cluster") for b in g.index)
 
     # H4: certificates over the institute's monthly capacity, and certificates after departure
     cert = pl[pl["lpk"].notna() & pl["certificate_date"].fillna("").ne("")]
-    cap = pd.to_numeric(data.entities["capacity_per_month"], errors="coerce") if "capacity_per_month" in \
-        data.entities else pd.Series(dtype=float)
+    cap = (
+        pd.to_numeric(data.entities["capacity_per_month"], errors="coerce")
+        if "capacity_per_month" in data.entities
+        else pd.Series(dtype=float)
+    )
     month = cert["certificate_date"].str[:7]
     by_month = cert.groupby([cert["lpk"], month])
     counts = by_month.size()
     limit = cap.reindex(counts.index.get_level_values(0)).to_numpy()
     positions = by_month.indices
-    for (lpk, m) in counts.index[(limit > 0) & (counts.to_numpy() > limit)]:
+    for lpk, m in counts.index[(limit > 0) & (counts.to_numpy() > limit)]:
         g = cert.iloc[positions[(lpk, m)]]
         c = cap[lpk]
-        w = 3 + 3 * math.log2(len(g) / c)
-        facts.append({"kind": "training_over_capacity", "rule": "H4", "entity": lpk, "weight": w,
-                      "text": f"{_name(data, lpk)} certified {len(g)} workers in {m}, capacity {int(c)} a month",
-                      "evidence": list(g.index)})
+        w = 3 + 3 * math.log2(len(g) / c) + 1.5 * math.log2(1 + (len(g) - c) / 5)
+        facts.append(
+            {
+                "kind": "training_over_capacity",
+                "rule": "H4",
+                "entity": lpk,
+                "weight": w,
+                "text": f"{_name(data, lpk)} certified {len(g)} workers in {m}, capacity {int(c)} a month",
+                "evidence": list(g.index),
+            }
+        )
         edges.extend((lpk, b, "training_over_capacity") for b in g.index)
     dep = cert["departure_date"].fillna("")
     late = cert[(dep != "") & (cert["certificate_date"] > dep)]
     for p, row in zip(late.index, late.to_dict("records"), strict=True):
-        facts.append({"kind": "certificate_after_departure", "rule": "H4", "entity": row["lpk"], "weight": 1.0,
-                      "text": f"certificate by {_name(data, row['lpk'])} dated {row['certificate_date']}, after "
-                              f"the departure on {row['departure_date']}", "evidence": [p]})
+        facts.append(
+            {
+                "kind": "certificate_after_departure",
+                "rule": "H4",
+                "entity": row["lpk"],
+                "weight": 1.0,
+                "text": f"certificate by {_name(data, row['lpk'])} dated {row['certificate_date']}, after "
+                f"the departure on {row['departure_date']}",
+                "evidence": [p],
+            }
+        )
         edges.append((row["lpk"], p, "certificate_after_departure"))
 
     # H1: agencies of different head offices sharing identifiers
     aa = (agency_edges or agency_agency(data)).edges
     ident = aa[aa[["directors", "phones", "addresses"]].sum(axis=1) > 0]
+    norm = {i: normalize_org_name(n) for i, n in data.agencies["name"].items() if isinstance(n, str)}
+    what = {"directors": "director", "phones": "phone", "addresses": "address"}
     for r in ident.to_dict("records"):
-        shared = [k for k in ("directors", "phones", "addresses") if r[k] > 0]
-        n = int(sum(r[k] for k in ("directors", "phones", "addresses")))
-        for x, y in ((r["a"], r["b"]), (r["b"], r["a"])):
-            facts.append({"kind": "shared_identifier", "rule": "H1", "entity": x, "weight": 3.0 * n,
-                          "text": f"{_name(data, x)} shares {', '.join(s.rstrip('s') for s in shared)} with "
-                                  f"{_name(data, y)}, another licence holder", "evidence": [x, y]})
+        if norm.get(r["a"]) and norm.get(r["a"]) == norm.get(r["b"]):
+            continue  # one company under two records (a name-only row and its licence): not a finding
+        shared = [k for k in what if r[k] > 0]
+        # a director is matched by name only (common names collide): half the weight of a phone or address
+        w = sum(1.5 if k == "directors" else 3.0 for k in shared)
+        facts.append(
+            {
+                "kind": "shared_identifier",
+                "rule": "H1",
+                "entity": r["a"],
+                "weight": w,
+                "text": f"{_name(data, r['a'])} and {_name(data, r['b'])}, two licence holders, share a "
+                f"{', '.join(what[k] for k in shared)}",
+                "evidence": [r["a"], r["b"]],
+            }
+        )
         edges.append((r["a"], r["b"], "shared_identifier"))
 
     # R3 / H2: licence problems, tainted partners, placements after suspension or revocation
     ag = data.agencies
     bad = ag[ag["status"].isin(BAD_STATUS)]
     links = data.agency_links
-    partners = links[(links["kind"] == "partner") & links["agency"].isin(bad.index)]
+    partners = links[(links["kind"] == "partner") & within(links["agency"], bad.index)]
     for a, r in zip(bad.index, bad.to_dict("records"), strict=True):
         since = r["status_date"] or "an unknown date"
-        facts.append({"kind": "licence_problem", "rule": "R3", "entity": a, "weight": 3.0,
-                      "text": f"{_name(data, a)}: licence {r['status']} since {since}", "evidence": [a]})
+        facts.append(
+            {
+                "kind": "licence_problem",
+                "rule": "R3",
+                "entity": a,
+                "weight": 3.0,
+                "text": f"{_name(data, a)}: licence {r['status']} since {since}",
+                "evidence": [a],
+            }
+        )
     for r in partners.to_dict("records"):
         a, m = r["agency"], r["value"]
-        facts.append({"kind": "tainted_partner", "rule": "H2", "entity": m, "weight": 3.0,
-                      "text": f"partner agency {_name(data, m)} is registered with {_name(data, a)} "
-                              f"({ag.at[a, 'status']})", "evidence": [m, a]})
+        facts.append(
+            {
+                "kind": "tainted_partner",
+                "rule": "H2",
+                "entity": m,
+                "weight": 3.0,
+                "text": f"partner agency {_name(data, m)} is registered with {_name(data, a)} ({ag.at[a, 'status']})",
+                "evidence": [m, a],
+            }
+        )
         edges.append((m, a, "tainted_partner"))
-    by_bad = pl[pl["agency"].isin(bad.index)]
+    by_bad = pl[within(pl["agency"], bad.index)]
     since = by_bad["agency"].map(bad["status_date"]).fillna("")
     when = by_bad["departure_date"].fillna("")
     after = by_bad[(since != "") & (when != "") & (when >= since)]
     for p, r in zip(after.index, after.to_dict("records"), strict=True):
-        facts.append({"kind": "unlicensed_placement", "rule": "R3", "entity": p, "weight": 2.0,
-                      "text": f"placed by {_name(data, r['agency'])} on {r['departure_date']}, after its licence was "
-                              f"{bad.at[r['agency'], 'status']} on {bad.at[r['agency'], 'status_date']}",
-                      "evidence": [p]})
+        facts.append(
+            {
+                "kind": "unlicensed_placement",
+                "rule": "R3",
+                "entity": p,
+                "weight": 2.0,
+                "text": f"placed by {_name(data, r['agency'])} on {r['departure_date']}, after its licence was "
+                f"{bad.at[r['agency'], 'status']} on {bad.at[r['agency'], 'status_date']}",
+                "evidence": [p],
+            }
+        )
         edges.append((r["agency"], p, "unlicensed_placement"))
 
     # R9: complaints
     cases = data.cases
     for c in cases.to_dict("records"):
         w = CASE_WEIGHT.get(c["kind"], 0.5)
-        facts.append({"kind": "case", "rule": "R9", "entity": c["target"], "weight": w,
-                      "text": f"complaint {c['case']} ({c['kind']}, {c['date']}) about {c['label'].lower()} "
-                              f"{_name(data, c['target'])}", "evidence": [c["case"]]})
+        facts.append(
+            {
+                "kind": "case",
+                "rule": "R9",
+                "entity": c["target"],
+                "weight": w,
+                "text": f"complaint {c['case']} ({c['kind']}, {c['date']}) about {c['label'].lower()} "
+                f"{_name(data, c['target'])}",
+                "evidence": [c["case"]],
+            }
+        )
 
     # red flags written back by the flag module
     for f in data.flags.to_dict("records"):
-        facts.append({"kind": "red_flag", "rule": f["rule"], "entity": f["id"],
-                      "weight": 2.0 if f["rule"] in RING_RULES else 1.5,
-                      "text": f"red flag {f['rule']} on {f['label'].lower()} {_name(data, f['id'])}",
-                      "evidence": [f["id"]]})
+        facts.append(
+            {
+                "kind": "red_flag",
+                "rule": f["rule"],
+                "entity": f["id"],
+                "weight": 2.0 if f["rule"] in RING_RULES else 1.5,
+                "text": f"red flag {f['rule']} on {f['label'].lower()} {_name(data, f['id'])}",
+                "evidence": [f["id"]],
+            }
+        )
 
     fact_frame = _facts(facts)
-    weights = {"sponsor_ring": 1.0, "non_procedural_cluster": 1.0, "training_over_capacity": 1.0,
-               "certificate_after_departure": 1.0, "shared_identifier": 3.0, "tainted_partner": 2.0,
-               "unlicensed_placement": 1.0}
+    weights = {
+        "sponsor_ring": 1.0,
+        "non_procedural_cluster": 1.0,
+        "training_over_capacity": 1.0,
+        "certificate_after_departure": 1.0,
+        "shared_identifier": 3.0,
+        "tainted_partner": 2.0,
+        "unlicensed_placement": 1.0,
+    }
     e = pd.DataFrame(edges, columns=["a", "b", "kind"], dtype=object)
     e["weight"] = e["kind"].map(weights).fillna(1.0)
     return fact_frame, e
@@ -194,9 +299,12 @@ def compute(data: GraphData, min_workers: int | None = None, agency_edges: EdgeL
 def risk_network(data: GraphData, facts: pd.DataFrame, edges: pd.DataFrame) -> EdgeList:
     """The suspicion network: entities linked by suspicious facts (see the table above); entities
     with facts but no suspicious link are left out (they have no ring to be part of)."""
-    ids = pd.Index(pd.unique(np.concatenate([edges["a"].to_numpy(), edges["b"].to_numpy()]))) if len(edges) \
+    ids = (
+        pd.Index(pd.unique(np.concatenate([edges["a"].to_numpy(), edges["b"].to_numpy()])))
+        if len(edges)
         else pd.Index([])
+    )
     kinds = data.entities["kind"].reindex(ids)
-    kinds[ids.isin(data.placements.index)] = "Placement"
+    kinds[within(ids, data.placements.index)] = "Placement"
     nodes = pd.DataFrame({"kind": kinds}, index=ids)
     return EdgeList.build(edges[["a", "b", "weight"]], nodes, "risk_network")

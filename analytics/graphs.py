@@ -28,8 +28,9 @@ class EdgeList:
     _ig: ig.Graph | None = field(default=None, repr=False)
 
     @classmethod
-    def build(cls, edges: pd.DataFrame, nodes: pd.DataFrame | None = None, name: str = "",
-              attrs: tuple[str, ...] = ()) -> EdgeList:
+    def build(
+        cls, edges: pd.DataFrame, nodes: pd.DataFrame | None = None, name: str = "", attrs: tuple[str, ...] = ()
+    ) -> EdgeList:
         """Canonicalise pairs (a < b), drop self-loops, sum weights of repeated pairs (attributes summed)."""
         e = edges[edges["a"] != edges["b"]].copy()
         if "weight" not in e:
@@ -37,7 +38,11 @@ class EdgeList:
         swap = e["a"] > e["b"]
         e.loc[swap, ["a", "b"]] = e.loc[swap, ["b", "a"]].to_numpy()
         cols = ["weight", *[c for c in attrs if c in e]]
-        e = e.groupby(["a", "b"], sort=True, as_index=False)[cols].sum() if len(e) else e.reindex(columns=["a", "b", *cols])
+        e = (
+            e.groupby(["a", "b"], sort=True, as_index=False)[cols].sum()
+            if len(e)
+            else e.reindex(columns=["a", "b", *cols])
+        )
         ids = pd.Index(pd.unique(np.concatenate([e["a"].to_numpy(), e["b"].to_numpy()])) if len(e) else [])
         if nodes is None:
             nodes = pd.DataFrame(index=ids)
@@ -46,7 +51,8 @@ class EdgeList:
             nodes = nodes.reindex(nodes.index.union(ids))
         if "kind" not in nodes:
             nodes["kind"] = None
-        return cls(e.reset_index(drop=True), nodes, name)
+        # a fixed node order, whatever order the rows came in: igraph results depend on it
+        return cls(e.reset_index(drop=True), nodes.sort_index(), name)
 
     @property
     def ids(self) -> np.ndarray:
@@ -67,8 +73,10 @@ class EdgeList:
 
     def to_networkx(self) -> nx.Graph:
         g = nx.Graph(name=self.name)
-        g.add_nodes_from((i, {k: v for k, v in row.items() if v is not None and v == v})
-                         for i, row in self.nodes.to_dict("index").items())
+        g.add_nodes_from(
+            (i, {k: v for k, v in row.items() if v is not None and v == v})
+            for i, row in self.nodes.to_dict("index").items()
+        )
         attrs = [c for c in self.edges.columns if c not in ("a", "b")]
         g.add_edges_from(zip(self.edges["a"], self.edges["b"], self.edges[attrs].to_dict("records"), strict=True))
         return g
@@ -84,3 +92,15 @@ def as_edgelist(graph: nx.Graph | EdgeList) -> EdgeList:
     if not len(nodes):
         nodes = pd.DataFrame({"kind": []})
     return EdgeList.build(edges, nodes, graph.graph.get("name", ""))
+
+
+def within(
+    values: pd.Index | pd.Series | np.ndarray | list, universe: pd.Index | pd.Series | np.ndarray | list | set
+) -> np.ndarray:
+    """Boolean mask: which ``values`` are in ``universe`` (hash look-up; pandas' ``isin`` on Arrow
+    strings is ~10x slower)."""
+    uni = pd.Index(list(universe) if isinstance(universe, set) else universe)
+    if not uni.is_unique:
+        uni = uni.unique()
+    vals = values.to_numpy() if isinstance(values, pd.Index | pd.Series) else np.asarray(values, dtype=object)
+    return uni.get_indexer(vals) >= 0 if len(uni) else np.zeros(len(vals), dtype=bool)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analytics import centrality, communities, export, facts, projections, scoring
-from analytics.graphs import EdgeList
+from analytics.graphs import EdgeList, within
 from analytics.projections import GraphData
 from engine.base import Engine
 from engine.cypher import cypher
@@ -38,12 +38,35 @@ class Analysis:
         return self.membership.index[self.membership == cluster].tolist()
 
 
-def analyse(engine: Engine, seed: int = 1, *, threads: int = 3, betweenness_samples: int = 300,
-            data: GraphData | None = None) -> Analysis:
+def run_flags(engine: Engine) -> pd.DataFrame | None:
+    """Red flags computed now by queries/flags.py (when that module is there), as (label, id, rule)."""
+    try:
+        from queries.flags import run_rules  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    rows = [(f.entity_label, f.entity_id, f.rule) for f in run_rules(engine)]
+    return pd.DataFrame(rows, columns=["label", "id", "rule"]).drop_duplicates(ignore_index=True)
+
+
+def analyse(
+    engine: Engine,
+    seed: int = 1,
+    *,
+    threads: int = 3,
+    betweenness_samples: int = 100,
+    data: GraphData | None = None,
+    fresh_flags: bool = False,
+) -> Analysis:
+    """Run everything. Red flags: those written back on the nodes (``jejak flags --write-back``);
+    with ``fresh_flags``, the rules are run now instead (slower)."""
     t: dict[str, float] = {}
     t0 = time.perf_counter()
     if data is None:
         data = projections.load(engine, threads=threads)
+    if fresh_flags:
+        flags = run_flags(engine)
+        if flags is not None:
+            data.flags = flags
     t["export"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
@@ -72,18 +95,35 @@ def analyse(engine: Engine, seed: int = 1, *, threads: int = 3, betweenness_samp
     ident = aa.edges[aa.edges[["directors", "phones", "addresses"]].sum(axis=1) > 0]
     formal = communities.components(EdgeList.build(ident[["a", "b", "weight"]], None, "shared_identifiers"))
     t["organisation_network"] = time.perf_counter() - t2
-    return Analysis(seed, data, fact_frame, risk, scored, membership, org, org_members, org_scored, ent,
-                    brokers.reset_index(drop=True), formal, t)
+    return Analysis(
+        seed,
+        data,
+        fact_frame,
+        risk,
+        scored,
+        membership,
+        org,
+        org_members,
+        org_scored,
+        ent,
+        brokers.reset_index(drop=True),
+        formal,
+        t,
+    )
 
 
 # -- write-back ----------------------------------------------------------------------------------
 WRITE_LABELS = ("Agency", "PartnerAgency", "Employer", "Sponsor", "TrainingInstitute", "Placement")
-WRITE_BACK = {label: cypher(
-    f"analytics.write_back.{label}",
-    f"UNWIND $rows AS row\nMATCH (n:{label} {{id: row.id}})\n"
-    "SET n.community = row.community, n.cluster = row.cluster, n.suspicion_score = row.suspicion_score, "
-    "n.pagerank = row.pagerank",
-    doc=f"Store analytics results on {label} nodes.") for label in WRITE_LABELS}
+WRITE_BACK = {
+    label: cypher(
+        f"analytics.write_back.{label}",
+        f"UNWIND $rows AS row\nMATCH (n:{label} {{id: row.id}})\n"
+        "SET n.community = row.community, n.cluster = row.cluster, n.suspicion_score = row.suspicion_score, "
+        "n.pagerank = row.pagerank",
+        doc=f"Store analytics results on {label} nodes.",
+    )
+    for label in WRITE_LABELS
+}
 
 
 def write_back(engine: Engine, analysis: Analysis, batch_size: int = 5000) -> int:
@@ -98,12 +138,20 @@ def write_back(engine: Engine, analysis: Analysis, batch_size: int = 5000) -> in
     frame["suspicion_score"] = ent.reindex(ids)
     frame["pagerank"] = pr.reindex(ids)
     kinds = analysis.data.entities["kind"].reindex(ids)
-    kinds[ids.isin(analysis.data.placements.index)] = "Placement"
+    kinds[within(ids, analysis.data.placements.index)] = "Placement"
     total = 0
     for label in WRITE_LABELS:
         part = frame[kinds.to_numpy() == label]
-        rows = [{"id": i, **{k: (None if pd.isna(v) else (int(v) if k in ("community", "cluster") else float(v)))
-                             for k, v in r.items()}} for i, r in part.to_dict("index").items()]
+        rows = [
+            {
+                "id": i,
+                **{
+                    k: (None if pd.isna(v) else (int(v) if k in ("community", "cluster") else float(v)))
+                    for k, v in r.items()
+                },
+            }
+            for i, r in part.to_dict("index").items()
+        ]
         if rows:
             total += engine.write_batches(WRITE_BACK[label], rows, batch_size).rows
     return total

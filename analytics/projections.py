@@ -5,13 +5,25 @@ placement (``GraphData.placements``). The projections below are built from it co
 ``EdgeList`` objects (``.to_networkx()`` for a networkx graph; algorithms use igraph directly).
 All are undirected; ``weight`` is the edge's strength.
 
-| projection | nodes | an edge means | weight |
-|---|---|---|---|
-| ``agency_employer`` | Agency, Employer | the agency placed workers with the employer | distinct workers placed (a worker without a worker node counts once per placement) |
-| ``agency_agency`` | Agency | the two agencies share something: a director (``directors``), a phone (``phones``), an address (``addresses``), a sponsor who recruited for both (``sponsors``), a registered partner agency (``partners``), or workers placed by both (``movers``) | the sum of those counts (each attribute also on the edge). Pairs within one head office and its branches are left out: a branch sharing its head's director is not a finding. |
-| ``sponsor_agency`` | Sponsor, Agency | the sponsor recruited workers that the agency placed | distinct workers |
-| ``worker_worker`` | Worker | the two workers share a phone (``phones``), an address (``addresses``) or a sponsor (``sponsors``) | the sum of those counts. A value shared by more than ``max_group`` workers links them as a star around its first member, so edges stay linear in the number of workers (components are unchanged). Until entity resolution merges them, two worker nodes of one person (one per source) also share their phone. |
-| ``organisation_network`` | Agency, PartnerAgency, Employer, Sponsor, TrainingInstitute | co-occurrence on placements (agency-partner, agency-employer, partner-employer, sponsor-agency, institute-agency), registered partnerships (PARTNER_OF), branch to head office (BRANCH_OF), and the agency-agency identifier links | distinct workers for co-occurrence; 1 per registered partnership or branch link; 5 per shared director, phone or address |
+- ``agency_employer``: nodes Agency, Employer. Edge: the agency placed workers with the employer.
+  Weight: distinct workers placed (a placement without a worker node counts once).
+- ``agency_agency``: nodes Agency. Edge: the two agencies share a director (``directors``), a phone
+  (``phones``), an address (``addresses``), a sponsor who recruited for both (``sponsors``), a
+  registered partner agency (``partners``), or workers placed by both (``movers``). Weight: the sum
+  of those counts (each is also an edge attribute). Pairs within one head office and its branches
+  are left out: a branch sharing its head's director is not a finding.
+- ``sponsor_agency``: nodes Sponsor, Agency. Edge: the sponsor recruited workers the agency placed.
+  Weight: distinct workers.
+- ``worker_worker``: nodes Worker. Edge: the two share a phone (``phones``), an address
+  (``addresses``) or a sponsor (``sponsors``). Weight: the sum of those counts. A value shared by
+  more than ``max_group`` workers links them as a star around its first member, so that edges stay
+  linear in the number of workers (components are unchanged). Until entity resolution merges them,
+  two worker nodes of one person (one per source) also share their phone.
+- ``organisation_network``: nodes Agency, PartnerAgency, Employer, Sponsor, TrainingInstitute.
+  Edges: co-occurrence on placements (agency-partner, agency-employer, partner-employer,
+  sponsor-agency, institute-agency; weight = distinct workers), registered partnerships
+  (PARTNER_OF) and branch links (BRANCH_OF) (weight 1), and the agency-agency identifier links
+  (weight 5 per shared director, phone or address).
 
 The suspicion network (``analytics.facts.risk_network``) is a further projection whose edges are
 the facts that make a link suspicious.
@@ -30,15 +42,41 @@ from analytics.graphs import EdgeList
 from engine.base import Engine
 
 REPORT_TABLES = [
-    "placements", "destination", "worker_placements", "placed_by", "employed_by", "through_partner",
-    "recruited_by", "trained_at", "part_of", "branch_of", "agency_phone", "agency_address", "agency_director",
-    "partner_of", "sub_agent", "cases", "agencies", "sponsors", "employers", "partners", "institutes", "persons",
-    "regions", "countries", *[n for n in export.EXPORTS if n.startswith("flags_")],
+    "placements",
+    "destination",
+    "worker_placements",
+    "placed_by",
+    "employed_by",
+    "through_partner",
+    "recruited_by",
+    "trained_at",
+    "part_of",
+    "branch_of",
+    "agency_phone",
+    "agency_address",
+    "agency_director",
+    "partner_of",
+    "sub_agent",
+    "cases",
+    "agencies",
+    "sponsors",
+    "employers",
+    "partners",
+    "institutes",
+    "persons",
+    "regions",
+    "countries",
+    *[n for n in export.EXPORTS if n.startswith("flags_")],
 ]
 LINKS = {"placed_by": "agency", "employed_by": "employer", "through_partner": "partner", "recruited_by": "sponsor"}
 ORG_COLUMNS = ("agency", "partner", "employer", "sponsor", "lpk")
-ORG_KIND = {"agency": "Agency", "partner": "PartnerAgency", "employer": "Employer", "sponsor": "Sponsor",
-            "lpk": "TrainingInstitute"}
+ORG_KIND = {
+    "agency": "Agency",
+    "partner": "PartnerAgency",
+    "employer": "Employer",
+    "sponsor": "Sponsor",
+    "lpk": "TrainingInstitute",
+}
 
 
 @dataclass
@@ -97,23 +135,43 @@ def load(engine: Engine, threads: int = 3, extra: tuple[str, ...] = ()) -> Graph
     ag = t["agencies"].set_index("id")
     ag = ag[~ag.index.duplicated()]
     ent = [ag.assign(kind="Agency")[["kind", "name", "status"]]]
-    for name, kind in (("sponsors", "Sponsor"), ("employers", "Employer"), ("partners", "PartnerAgency"),
-                       ("institutes", "TrainingInstitute"), ("persons", "Person")):
+    for name, kind in (
+        ("sponsors", "Sponsor"),
+        ("employers", "Employer"),
+        ("partners", "PartnerAgency"),
+        ("institutes", "TrainingInstitute"),
+        ("persons", "Person"),
+    ):
         f = t[name].set_index("id")
         ent.append(f[~f.index.duplicated()].assign(kind=kind))
     entities = pd.concat(ent)
     entities = entities[~entities.index.duplicated()]
     links = []
-    for name, kind in (("agency_phone", "phone"), ("agency_address", "address"), ("agency_director", "director"),
-                       ("partner_of", "partner"), ("sub_agent", "sub_agent")):
+    for name, kind in (
+        ("agency_phone", "phone"),
+        ("agency_address", "address"),
+        ("agency_director", "director"),
+        ("partner_of", "partner"),
+        ("sub_agent", "sub_agent"),
+    ):
         f = t[name]
         links.append(pd.DataFrame({"agency": f["a"], "kind": kind, "value": f["b"]}))
-    flags = pd.concat([t[n] for n in t if n.startswith("flags_")] or [pd.DataFrame(columns=["label", "id", "rule"])],
-                      ignore_index=True)
+    flags = pd.concat(
+        [t[n] for n in t if n.startswith("flags_")] or [pd.DataFrame(columns=["label", "id", "rule"])],
+        ignore_index=True,
+    )
     return GraphData(
-        placements=pl, agencies=ag, entities=entities, cases=t["cases"], agency_links=pd.concat(links, ignore_index=True),
-        branch_of=t["branch_of"], regions=t["regions"].set_index("id"), countries=t["countries"].set_index("id"),
-        flags=flags, raw=t)
+        placements=pl,
+        agencies=ag,
+        entities=entities,
+        cases=t["cases"],
+        agency_links=pd.concat(links, ignore_index=True),
+        branch_of=t["branch_of"],
+        regions=t["regions"].set_index("id"),
+        countries=t["countries"].set_index("id"),
+        flags=flags,
+        raw=t,
+    )
 
 
 def _pairs(groups: pd.DataFrame, key: str, member: str, max_group: int = 200, star: bool = False) -> pd.DataFrame:
@@ -169,8 +227,11 @@ def agency_agency(data: GraphData) -> EdgeList:
         p = _pairs(links[links["kind"] == kind].rename(columns={"value": "key_", "agency": "m"}), "key_", "m")
         frames.append(p.assign(**{attr: 1}))
     pl = data.placements
-    frames.append(_pairs(pl[["sponsor", "agency"]].rename(columns={"sponsor": "key_", "agency": "m"}), "key_", "m")
-                  .assign(sponsors=1))
+    frames.append(
+        _pairs(pl[["sponsor", "agency"]].rename(columns={"sponsor": "key_", "agency": "m"}), "key_", "m").assign(
+            sponsors=1
+        )
+    )
     moves = pl[["worker", "agency"]].dropna()
     frames.append(_pairs(moves.rename(columns={"worker": "key_", "agency": "m"}), "key_", "m").assign(movers=1))
     e = pd.concat(frames, ignore_index=True).fillna(0)
@@ -195,8 +256,9 @@ def worker_worker(data: GraphData, engine: Engine | None = None, max_group: int 
     for name, attr in (("worker_phone", "phones"), ("worker_address", "addresses")):
         f = data.raw.get(name)
         if f is not None and len(f):
-            frames.append(_pairs(f.rename(columns={"a": "key_", "b": "m"}), "key_", "m", max_group, star=True)
-                          .assign(**{attr: 1}))
+            frames.append(
+                _pairs(f.rename(columns={"a": "key_", "b": "m"}), "key_", "m", max_group, star=True).assign(**{attr: 1})
+            )
     sp = data.placements[["sponsor", "worker"]].rename(columns={"sponsor": "key_", "worker": "m"})
     frames.append(_pairs(sp, "key_", "m", max_group, star=True).assign(sponsors=1))
     e = pd.concat(frames, ignore_index=True).fillna(0)
@@ -212,8 +274,13 @@ def worker_worker(data: GraphData, engine: Engine | None = None, max_group: int 
 def organisation_network(data: GraphData, agency_links: EdgeList | None = None) -> EdgeList:
     pl = data.placements
     frames = []
-    for left, right in (("agency", "partner"), ("agency", "employer"), ("partner", "employer"), ("sponsor", "agency"),
-                        ("lpk", "agency")):
+    for left, right in (
+        ("agency", "partner"),
+        ("agency", "employer"),
+        ("partner", "employer"),
+        ("sponsor", "agency"),
+        ("lpk", "agency"),
+    ):
         f = pl[[left, right, "worker_key"]].dropna()
         f = f[(f[left] != "") & (f[right] != "")]
         e = f.groupby([left, right])["worker_key"].nunique().reset_index(name="weight")

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.facts import non_procedural
+from analytics.graphs import within
 from analytics.projections import GraphData
 
 DECAY = 0.7
@@ -45,28 +46,30 @@ def _decayed(facts: pd.DataFrame, group: str) -> pd.DataFrame:
     """Points per fact after the repetition decay within (group, kind)."""
     f = facts.sort_values([group, "kind", "weight"], ascending=[True, True, False], kind="stable")
     order = f.groupby([group, "kind"], sort=False).cumcount().to_numpy()
-    return f.assign(points=f["weight"].to_numpy() * DECAY ** order)
+    return f.assign(points=f["weight"].to_numpy() * DECAY**order)
 
 
-def score_groups(data: GraphData, facts: pd.DataFrame, membership: pd.Series, *, extra_placements: pd.Series | None
-                 = None) -> Scored:
+def score_groups(
+    data: GraphData, facts: pd.DataFrame, membership: pd.Series, *, extra_placements: pd.Series | None = None
+) -> Scored:
     """Score each group of ``membership`` (entity id -> group id).
 
     ``extra_placements`` (placement id -> group id) adds placements that belong to a group without
     being nodes of it (organisation communities own their agencies' placements)."""
     pl = data.placements
     member = membership.rename("cluster")
-    place_of = member[member.index.isin(pl.index)]
+    place_of = member[within(member.index, pl.index)]
     if extra_placements is not None:
-        place_of = pd.concat([place_of, extra_placements[~extra_placements.index.isin(place_of.index)]])
+        place_of = pd.concat([place_of, extra_placements[~within(extra_placements.index, place_of.index)]])
     # facts about members; facts about the workers of member placements
     f_direct = facts.merge(member, left_on="entity", right_index=True)
     worker_group = pd.Series(place_of.to_numpy(), index=pl["worker"].reindex(place_of.index).to_numpy())
     worker_group = worker_group[worker_group.index.notna()]
     worker_group = worker_group[~worker_group.index.duplicated()]
     f_workers = facts[facts["kind"].isin(["case", "red_flag"])].merge(
-        worker_group.rename("cluster"), left_on="entity", right_index=True)
-    f = pd.concat([f_direct, f_workers[~f_workers.index.isin(f_direct.index)]])
+        worker_group.rename("cluster"), left_on="entity", right_index=True
+    )
+    f = pd.concat([f_direct, f_workers[~within(f_workers.index, f_direct.index)]])
     f = _decayed(f, "cluster")
     contrib = [f[["cluster", "points", "rule", "kind", "text", "evidence"]]]
 
@@ -74,7 +77,7 @@ def score_groups(data: GraphData, facts: pd.DataFrame, membership: pd.Series, *,
     size = member.groupby(member).size().reindex(groups, fill_value=0)
     n_pl = place_of.groupby(place_of).size().reindex(groups, fill_value=0)
     kinds = data.entities["kind"].reindex(member.index)
-    kinds[member.index.isin(pl.index)] = "Placement"
+    kinds[within(member.index, pl.index)] = "Placement"
     counts = pd.crosstab(member.to_numpy(), kinds.fillna("Other").to_numpy()).reindex(groups, fill_value=0)
     rows = []
 
@@ -83,28 +86,55 @@ def score_groups(data: GraphData, facts: pd.DataFrame, membership: pd.Series, *,
     share = nonproc.groupby(place_of).mean().reindex(groups, fill_value=0.0)
     npl_ids = nonproc[nonproc].index.to_series().groupby(place_of[nonproc]).agg(list)
     for c in groups[(n_pl >= 3) & (share > 0)]:
-        rows.append((c, 4.0 * share[c], "H3", "non_procedural_share",
-                     f"{share[c]:.0%} of its {n_pl[c]} placements look non-procedural (non-work visa or embassy "
-                     "register only)", npl_ids.get(c, [])[:20]))
+        rows.append(
+            (
+                c,
+                4.0 * share[c],
+                "H3",
+                "non_procedural_share",
+                f"{share[c]:.0%} of its {n_pl[c]} placements look non-procedural (non-work visa or embassy "
+                "register only)",
+                npl_ids.get(c, [])[:20],
+            )
+        )
 
     # concentration: sponsors feeding agencies
     sp = pl.loc[place_of.index, ["sponsor", "agency"]].assign(cluster=place_of.to_numpy()).dropna()
     if len(sp):
-        g = sp.groupby("cluster").agg(sponsors=("sponsor", "nunique"), agencies=("agency", "nunique"),
-                                      who=("sponsor", lambda s: list(pd.unique(s))[:10]))
+        g = sp.groupby("cluster").agg(
+            sponsors=("sponsor", "nunique"),
+            agencies=("agency", "nunique"),
+            who=("sponsor", lambda s: list(pd.unique(s))[:10]),
+        )
         for c, r in g[g["agencies"] >= 2 * g["sponsors"]].iterrows():
-            rows.append((c, 2.0 * math.log2(r["agencies"] / r["sponsors"]), "R7", "concentration",
-                         f"{r['sponsors']} sponsor(s) feed {r['agencies']} agencies", r["who"]))
+            rows.append(
+                (
+                    c,
+                    2.0 * math.log2(r["agencies"] / r["sponsors"]),
+                    "R7",
+                    "concentration",
+                    f"{r['sponsors']} sponsor(s) feed {r['agencies']} agencies",
+                    r["who"],
+                )
+            )
 
     # red-flag density
     flagged = set(data.flags["id"]) if len(data.flags) else set()
     if flagged:
-        is_flagged = pd.Series(member.index.isin(list(flagged)), index=member.index)
+        is_flagged = pd.Series(within(member.index, flagged), index=member.index)
         dens = is_flagged.groupby(member).mean()
         who = is_flagged[is_flagged].index.to_series().groupby(member[is_flagged]).agg(list)
         for c in dens.index[dens > 0]:
-            rows.append((c, 4.0 * dens[c], "", "red_flag_density",
-                         f"{dens[c]:.0%} of its members carry red flags", who.get(c, [])[:20]))
+            rows.append(
+                (
+                    c,
+                    4.0 * dens[c],
+                    "",
+                    "red_flag_density",
+                    f"{dens[c]:.0%} of its members carry red flags",
+                    who.get(c, [])[:20],
+                )
+            )
 
     # growth over time
     when = pl["departure_date"].fillna("")
@@ -121,21 +151,38 @@ def score_groups(data: GraphData, facts: pd.DataFrame, membership: pd.Series, *,
             pts = min(3.0, math.log2(recent[c] / (before[c] + 1)))
             if pts > 0:
                 ids = w[(place_of == c) & (w > end - pd.Timedelta(days=365))].index[:20].tolist()
-                rows.append((c, pts, "", "growth", f"{recent[c]} placements in the last 12 months of the data "
-                             f"(to {end.date()}), {before[c]} in the 12 months before", ids))
+                rows.append(
+                    (
+                        c,
+                        pts,
+                        "",
+                        "growth",
+                        f"{recent[c]} placements in the last 12 months of the data "
+                        f"(to {end.date()}), {before[c]} in the 12 months before",
+                        ids,
+                    )
+                )
 
     contrib.append(pd.DataFrame(rows, columns=["cluster", "points", "rule", "kind", "text", "evidence"]))
-    allc = pd.concat([c for c in contrib if len(c)], ignore_index=True) if any(len(c) for c in contrib) else \
-        pd.DataFrame(columns=["cluster", "points", "rule", "kind", "text", "evidence"])
+    allc = (
+        pd.concat([c for c in contrib if len(c)], ignore_index=True)
+        if any(len(c) for c in contrib)
+        else pd.DataFrame(columns=["cluster", "points", "rule", "kind", "text", "evidence"])
+    )
     allc = allc.sort_values(["cluster", "points"], ascending=[True, False], kind="stable").reset_index(drop=True)
     raw = allc.groupby("cluster")["points"].sum().reindex(groups, fill_value=0.0)
     rules = allc[allc["rule"] != ""].groupby("cluster")["rule"].agg(lambda r: ",".join(sorted(set(r))))
-    table = pd.DataFrame({
-        "cluster": groups, "score": np.round(to_score(raw.to_numpy()), 2), "raw": raw.round(3).to_numpy(),
-        "size": size.to_numpy(), "placements": n_pl.to_numpy(),
-        "non_procedural_share": share.round(3).to_numpy(),
-        "rules": rules.reindex(groups).fillna("").to_numpy(),
-    })
+    table = pd.DataFrame(
+        {
+            "cluster": groups,
+            "score": np.round(to_score(raw.to_numpy()), 2),
+            "raw": raw.round(3).to_numpy(),
+            "size": size.to_numpy(),
+            "placements": n_pl.to_numpy(),
+            "non_procedural_share": share.round(3).to_numpy(),
+            "rules": rules.reindex(groups).fillna("").to_numpy(),
+        }
+    )
     for k in ("Agency", "PartnerAgency", "Employer", "Sponsor", "TrainingInstitute"):
         table[k] = counts[k].to_numpy() if k in counts else 0
     table = table.sort_values(["raw", "size", "cluster"], ascending=[False, False, True], kind="stable")
@@ -150,12 +197,13 @@ def score_entities(data: GraphData, facts: pd.DataFrame) -> pd.DataFrame:
     f = _decayed(facts, "entity")
     g = f.groupby("entity")
     top = f.sort_values("points", ascending=False).drop_duplicates("entity").set_index("entity")["text"]
-    out = pd.DataFrame({"raw": g["points"].sum(), "facts": g.size(),
-                        "rules": g["rule"].agg(lambda r: ",".join(sorted(set(r) - {""})))})
+    out = pd.DataFrame(
+        {"raw": g["points"].sum(), "facts": g.size(), "rules": g["rule"].agg(lambda r: ",".join(sorted(set(r) - {""})))}
+    )
     out["score"] = np.round(to_score(out["raw"].to_numpy()), 2)
     out["top_reason"] = top.reindex(out.index)
     kinds = data.entities["kind"].reindex(out.index)
-    kinds[out.index.isin(data.placements.index)] = "Placement"
+    kinds[within(out.index, data.placements.index)] = "Placement"
     out["kind"] = kinds.fillna("Other")
     out["name"] = [data.names.get(i, "") for i in out.index]
     out = out.rename_axis("entity").reset_index().sort_values(["raw", "entity"], ascending=[False, True])

@@ -56,8 +56,12 @@ def truth_members(truth_dir: Path, data) -> tuple[set[str], set[str], dict[str, 
         if etype.endswith("_record"):
             pid = f"PL-{etype[:-7]}:{key}"
             return [pid] if pid in placements else []
-        kind = {"mitra": "PartnerAgency", "syarikah": "PartnerAgency", "employer": "Employer",
-                "sponsor": "Sponsor"}.get(etype)
+        kind = {
+            "mitra": "PartnerAgency",
+            "syarikah": "PartnerAgency",
+            "employer": "Employer",
+            "sponsor": "Sponsor",
+        }.get(etype)
         if kind is None:
             return []
         norm = (split_person_name(key).name_norm if kind == "Sponsor" else normalize_org_name(key)) or ""
@@ -87,11 +91,14 @@ def evaluate(analysis, truth_dir: Path) -> dict:  # type: ignore[no-untyped-def]
         ids = member.index[rank <= k]
         prec = float(np.mean([i in planted for i in ids])) if len(ids) else 0.0
         rec = float(np.mean([rank.get(i, 10**9) <= k for i in ring])) if ring else 0.0
-        curve.append({"top_clusters": int(k), "members": int(len(ids)), "precision": round(prec, 4),
-                      "ring_recall": round(rec, 4)})
+        curve.append(
+            {"top_clusters": int(k), "members": len(ids), "precision": round(prec, 4), "ring_recall": round(rec, 4)}
+        )
     top20 = member.index[rank <= 20]
     return {
-        "clusters": n_clusters, "top_decile_clusters": decile, "ring_members": len(ring),
+        "clusters": n_clusters,
+        "top_decile_clusters": decile,
+        "ring_members": len(ring),
         "ring_members_in_suspicion_network": len(ring_in_graph),
         "ring_recall_top_decile": round(top_decile / len(ring), 4) if ring else None,
         "precision_top20": round(float(np.mean([i in planted for i in top20])), 4) if len(top20) else None,
@@ -123,10 +130,19 @@ def lfr(seed: int, n: int = 2000) -> list[dict]:
         g = None
         for attempt in range(10):
             try:
-                g = LFR_benchmark_graph(n, 3, 1.5, mu, average_degree=10, max_degree=50, min_community=20,
-                                        max_community=100, seed=seed + attempt)
+                g = LFR_benchmark_graph(
+                    n,
+                    3,
+                    1.5,
+                    mu,
+                    average_degree=10,
+                    max_degree=50,
+                    min_community=20,
+                    max_community=100,
+                    seed=seed + attempt,
+                )
                 break
-            except Exception:  # noqa: BLE001 - networkx fails to converge for some seeds
+            except Exception:
                 continue
         if g is None:
             continue

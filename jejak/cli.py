@@ -266,7 +266,11 @@ def report_reconciliation(out: Annotated[Path, typer.Option()]) -> None:
 @report_app.command("communities")
 def report_communities(out: Annotated[Path, typer.Option()], seed: int = 1) -> None:
     """Suspicious placement clusters: ranked communities with explanations."""
-    _pending("report communities", 6)
+    from reports.communities import write_communities_report
+
+    with _open_engine() as eng:
+        path = write_communities_report(eng, out, seed=seed)
+    console.print(f"wrote {path} (with CSV and JSON beside it)")
 
 
 @app.command()
