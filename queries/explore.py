@@ -288,11 +288,22 @@ def _check_types(rel_types: Iterable[str] | None) -> list[str] | None:
     return types
 
 
+def _node_ref(label: str, node_id: str, name: str | None, role: str) -> dict[str, Any]:
+    """A node as ``role`` may see it: a personal name (a director's) or a personal id (a phone or
+    passport number) masked."""
+    personal_name = "name" in refs.personal_fields(label)
+    return {
+        "label": label,
+        "id": refs.mask_id(label, node_id, role),
+        "name": refs.mask_value("name", name, role) if personal_name else name,
+    }
+
+
 def _item(label: str, props: dict[str, Any], rel: dict[str, Any] | None, role: str) -> dict[str, Any]:
     shown = refs.mask(label, props, role) or {}
     return {
         "label": label,
-        "id": props.get("id"),
+        "id": shown.get("id"),
         "name": shown.get("name") or shown.get("text"),
         "props": shown,
         "rel": rel or {},
@@ -347,13 +358,7 @@ def expand(
             }
         )
     return {
-        "node": {
-            "label": node.label,
-            "id": node.id,
-            "name": refs.mask_value("name", node.name, role)
-            if "name" in refs.personal_fields(node.label)
-            else node.name,
-        },
+        "node": _node_ref(node.label, node.id, node.name, role),
         "total": total,
         "groups": groups,
     }
@@ -477,19 +482,14 @@ def shortest_path(
             "explored": len(parent[0]) + len(parent[1]),
         }
     nodes, rels = _path(parent, meet)
+    label_of = {k[1]: k[0] for k in nodes}
+    for rel in rels:
+        rel["from"] = refs.mask_id(label_of[rel["from"]], rel["from"], role)
+        rel["to"] = refs.mask_id(label_of[rel["to"]], rel["to"], role)
     return {
         "found": True,
         "length": len(rels),
-        "nodes": [
-            {
-                "label": k[0],
-                "id": k[1],
-                "name": refs.mask_value("name", names.get(k), role)
-                if "name" in refs.personal_fields(k[0])
-                else names.get(k),
-            }
-            for k in nodes
-        ],
+        "nodes": [_node_ref(k[0], k[1], names.get(k), role) for k in nodes],
         "relationships": rels,
         "complete": complete,
         "queries": queries,

@@ -187,7 +187,7 @@ def _compact(ref: str) -> str:
 def _looks_like_nik(compact: str) -> bool:
     """Digit-heavy and about NIK-long: a NIK with a typo rather than a passport or record."""
     digits = sum(c.isdigit() for c in compact)
-    return 13 <= len(compact) <= 18 and digits >= 13 and len(compact) - digits <= 2
+    return compact.isalnum() and 13 <= len(compact) <= 18 and digits >= 13 and len(compact) - digits <= 2
 
 
 def _nik_error(ref: str, compact: str) -> InputError:
@@ -422,12 +422,25 @@ def mask_value(field: str, value: Any, role: str) -> Any:
     return HIDDEN
 
 
+# Nodes whose id is itself personal data (the schema declares no property for it): the number.
+PERSONAL_IDS = {"Phone": "phone", "Passport": "passport_no"}
+
+
+def mask_id(label: str, node_id: Any, role: str) -> Any:
+    """A node id as ``role`` may see it: a phone or passport number is masked like the property."""
+    field = PERSONAL_IDS.get(label)
+    return mask_value(field, node_id, role) if field else node_id
+
+
 def mask(label: str, props: dict[str, Any] | None, role: str) -> dict[str, Any] | None:
     """A node's properties with its personal fields (schema ``personal: true``) masked for ``role``."""
     if props is None or role == "investigator":
         return props
     personal = personal_fields(label)
-    return {k: (mask_value(k, v, role) if k in personal else v) for k, v in props.items()}
+    out = {k: (mask_value(k, v, role) if k in personal else v) for k, v in props.items()}
+    if "id" in out:
+        out["id"] = mask_id(label, out["id"], role)
+    return out
 
 
 def mask_deep(value: Any, role: str) -> Any:

@@ -192,3 +192,17 @@ def test_a_node_id_names_that_node_and_a_search_hit_can_be_expanded(loaded: Engi
         refs.resolve_entity(loaded, "0" + shared[3:], labels=["Worker", "Agency", "Sponsor"])
     hit = explore.search(loaded, "Hong Kong", labels=["Country"], limit=1)[0]
     assert explore.expand(loaded, refs.Candidate(hit["label"], hit["id"]), limit=1)["node"]["id"] == "HK"
+
+
+def test_phone_and_passport_numbers_are_masked_as_node_ids(loaded: Engine) -> None:
+    wid = loaded.read("MATCH (w:Worker)-[:HAS_PHONE]->() MATCH (w)-[:HOLDS_PASSPORT]->() RETURN w.id AS id LIMIT 1")[0][
+        "id"
+    ]
+    full = explore.expand(loaded, wid, rel_types=["HAS_PHONE", "HOLDS_PASSPORT"])
+    public = explore.expand(loaded, wid, rel_types=["HAS_PHONE", "HOLDS_PASSPORT"], role="public")
+    assert all(i["id"].startswith("+") or i["id"][0].isalpha() for g in full["groups"] for i in g["items"])
+    assert all(i["id"] == refs.HIDDEN for g in public["groups"] for i in g["items"])
+    phone = next(g for g in full["groups"] if g["type"] == "HAS_PHONE")["items"][0]["id"]
+    path = explore.shortest_path(loaded, wid, phone, role="analyst")
+    assert path["nodes"][-1]["id"] == refs.mask_value("phone", phone, "analyst") != phone
+    assert path["relationships"][-1]["to"] == path["nodes"][-1]["id"]
