@@ -50,9 +50,9 @@ def test_files_and_headers(data):
     for name, cols in (("p3mi_registry.csv", P3MI_COLUMNS), ("lpk_registry.csv", LPK_COLUMNS),
                        ("mitra_registry.csv", MITRA_COLUMNS), ("pengaduan.csv", PENGADUAN_COLUMNS)):
         assert _header(out / name, ",") == cols
-    xl = pd.ExcelFile(out / "kemnaker_siapkerja.xlsx")
+    xl = pd.ExcelFile(out / "kemnaker_siapkerja.xlsx", engine="calamine")
     assert xl.sheet_names == ["Data PMI"]
-    assert list(pd.read_excel(xl, "Data PMI", nrows=1).columns) == KEMNAKER_COLUMNS
+    assert list(pd.read_excel(xl, "Data PMI", nrows=1, engine="calamine").columns) == KEMNAKER_COLUMNS
     with open(out / "kemlu_lapor_diri.jsonl", encoding="utf-8") as fh:
         first = json.loads(fh.readline())
     assert list(first) == KEMLU_KEYS
@@ -72,7 +72,7 @@ def test_dates_parse_in_spec_formats(data):
     kl = pd.read_json(out / "kemlu_lapor_diri.jsonl", lines=True, dtype=False)
     pd.to_datetime(kl["arrival_date"], format="%Y/%m/%d")
     pd.to_datetime(kl["registered_at"], format="ISO8601")
-    kn = pd.read_excel(out / "kemnaker_siapkerja.xlsx", sheet_name="Data PMI")
+    kn = pd.read_excel(out / "kemnaker_siapkerja.xlsx", sheet_name="Data PMI", engine="calamine")
     kinds = kn["TGL DAFTAR"].map(type)
     is_text = kinds.map(lambda k: k is str)
     assert kinds.map(lambda k: k is dt.datetime).any() and is_text.any()  # Excel dates and YYYY-MM-DD text
@@ -162,7 +162,7 @@ def test_sources_overlap_but_differ(data):
     kemlu_only = by_person.map(lambda s: s <= {"kemlu", "pengaduan"} and "kemlu" in s)
     assert kemlu_only.sum() > 0  # non-procedural workers known only to the embassy
     assert (by_person.map(lambda s: "bp2mi" in s and "kemlu" not in s)).sum() > 0  # not everyone self-registers
-    kn = pd.read_excel(out / "kemnaker_siapkerja.xlsx", sheet_name="Data PMI", dtype=str)
+    kn = pd.read_excel(out / "kemnaker_siapkerja.xlsx", sheet_name="Data PMI", dtype=str, engine="calamine")
     assert (kn["STATUS"] == "BATAL").sum() > 0
     assert kn["NAMA LENGKAP"].str.contains(r" Bin(?:ti)? ", case=False).any()
     bp = _bp2mi(out)
@@ -178,7 +178,7 @@ def test_ground_truth_covers_every_record(data):
     assert list(persons.columns) == ["person_id", "source", "record_id", "placement_id", "mess"]
     ids = {
         "bp2mi": set(_bp2mi(out)["id_sisko"]),
-        "kemnaker": set(pd.read_excel(out / "kemnaker_siapkerja.xlsx", sheet_name="Data PMI",
+        "kemnaker": set(pd.read_excel(out / "kemnaker_siapkerja.xlsx", sheet_name="Data PMI", engine="calamine",
                                       dtype=str)["NO REGISTRASI"]),
         "kemlu": set(pd.read_json(out / "kemlu_lapor_diri.jsonl", lines=True, dtype=False)["registration_id"]),
         "pengaduan": set(pd.read_csv(out / "pengaduan.csv", dtype=str)["no_pengaduan"]),
