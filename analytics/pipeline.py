@@ -53,7 +53,7 @@ def analyse(
     seed: int = 1,
     *,
     threads: int = 3,
-    betweenness_samples: int = 100,
+    betweenness_samples: int = 64,
     data: GraphData | None = None,
     fresh_flags: bool = False,
 ) -> Analysis:

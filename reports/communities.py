@@ -280,15 +280,15 @@ def write_communities_report(engine: Engine, out: Path, seed: int = 1, analysis:
     write_csv(
         out / "flows.csv", _records(d["flows"]), ["province", "province_name", "country", "country_name", "workers"]
     )
-    by_cluster = {c: g for c, g in expl.groupby("cluster", sort=False)}
+    reasons: dict[int, list[dict]] = {}
+    for x in _records(expl[["cluster", "points", "rule", "kind", "text", "evidence", "records"]]):
+        reasons.setdefault(x.pop("cluster"), []).append(x)
+    member_ids = memb.groupby("cluster", sort=False)["entity"].agg(list).to_dict()
     members_by = {c: g for c, g in memb[memb["rank"] <= TOP_TABLE].groupby("cluster", sort=False)}
     json_clusters = []
     for r in _records(t):
-        e = by_cluster.get(r["cluster"])
-        r["explanation"] = (
-            _records(e[["points", "rule", "kind", "text", "evidence", "records"]]) if e is not None else []
-        )
-        r["member_ids"] = analysis.members(r["cluster"])
+        r["explanation"] = reasons.get(r["cluster"], [])
+        r["member_ids"] = sorted(member_ids.get(r["cluster"], []))
         json_clusters.append(r)
     write_json(
         out / "communities.json",
@@ -305,20 +305,19 @@ def write_communities_report(engine: Engine, out: Path, seed: int = 1, analysis:
 
     details = []
     for r in _records(t.head(TOP_DETAIL)):
-        e = by_cluster.get(r["cluster"])
-        reasons = [
+        shown = [
             {**x, "records_text": _records_text(x["records"]), "evidence_text": _records_text(x["evidence"], 4)}
-            for x in (_records(e) if e is not None else [])
+            for x in reasons.get(r["cluster"], [])
         ]
         m = members_by.get(r["cluster"])
         orgs = _records(m[m["kind"] != "Placement"]) if m is not None else []
         details.append(
             {
                 **r,
-                "reasons": reasons,
+                "reasons": shown,
                 "orgs": orgs[:15],
                 "more_orgs": max(0, len(orgs) - 15),
-                "picture": _network_png(analysis, analysis.members(r["cluster"]), seed),
+                "picture": _network_png(analysis, sorted(member_ids.get(r["cluster"], [])), seed),
             }
         )
     html = render(
