@@ -98,7 +98,7 @@ def measure(eng: Any, run: int, args: argparse.Namespace, pools: dict[str, list[
         )
     ]
     out["chain_by_nik"] = timed(lambda n: chain.worker_chain(eng, n, include_flags=False), niks)
-    few = workers[: max(10, args.samples // 20)]
+    few = workers[: max(10, args.samples // 50)]
     out["chain_with_flags"] = timed(lambda w: chain.worker_chain(eng, w), few)
     mix = [
         rng.choice(pools[rng.choice(["Worker", "Placement", "Agency", "Employer", "Sponsor"])])

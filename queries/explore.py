@@ -39,7 +39,22 @@ from loaders.normalize import normalize_phone
 from queries import refs
 
 MAX_DEPTH = 6
-SMALL_NODE = 2000  # up to this many relationships, one query pages every group at once
+# Labels whose nodes can have hundreds of thousands of relationships at national scale: counted
+# first, then each group paged with a top-k query. Other nodes are paged and counted in one query.
+HUB_LABELS = frozenset(
+    {
+        "Country",
+        "Region",
+        "Source",
+        "Agency",
+        "TrainingInstitute",
+        "PartnerAgency",
+        "Employer",
+        "Sponsor",
+        "Phone",
+        "Address",
+    }
+)
 PATH_EXCLUDED_TYPES = ("FROM_SOURCE",)  # every record of a source meets at its Source node: never a path
 
 FULLTEXT_LABELS = tuple(label for label, node in SCHEMA.nodes.items() if node.fulltext)
@@ -246,8 +261,8 @@ def _expand_queries(label: str) -> dict[str, Cypher]:
         pages.append(
             f"{match} {guard}\nMATCH (n){arrow}(m)\n"
             f"WITH {other} AS label, r, m ORDER BY m.id\n"
-            "WITH label, collect({node: properties(m), rel: properties(r)})[$skip..$end] AS items\n"
-            f"RETURN '{rel_type}' AS type, '{direction}' AS direction, label, {{{{items}}}} AS items"
+            "WITH label, count(r) AS total, collect({node: properties(m), rel: properties(r)})[$skip..$end] AS items\n"
+            f"RETURN '{rel_type}' AS type, '{direction}' AS direction, label, total, {{{{items}}}} AS items"
         )
         out[f"{rel_type}.{direction}"] = _json_cypher(
             f"explore.expand_page.{label}.{rel_type}.{direction}",
@@ -318,30 +333,31 @@ def expand(
     skip: int = 0,
     role: str = "investigator",
 ) -> dict[str, Any]:
-    """A node's neighbours grouped and capped (see the module docstring): 2 queries, or 1 + one per
-    group for a node with more than ``SMALL_NODE`` relationships."""
+    """A node's neighbours grouped and capped (see the module docstring): one query, or for a
+    ``HUB_LABELS`` node one to count and one per group."""
     refs.check_role(role)
     if limit < 1 or skip < 0:
         raise InputError("limit must be at least 1 and skip at least 0")
     node = refs.resolve_entity(engine, ref)
     types = _check_types(rel_types)
     queries = EXPAND.get(node.label)
-    counts = engine.read(queries["counts"], {"id": node.id, "types": types}) if queries else []
-    total = sum(r["total"] for r in counts)
     items: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-    if queries is None:
-        pass
-    elif total <= SMALL_NODE:
+    counts: list[dict[str, Any]] = []
+    if queries is not None and node.label not in HUB_LABELS:
+        # most nodes have a few dozen relationships: one query pages and counts them all
         for row in engine.read(queries["page_all"], {"id": node.id, "types": types, "skip": skip, "end": skip + limit}):
+            counts.append({k: row[k] for k in ("type", "direction", "label", "total")})
             items[(row["type"], row["direction"], row["label"])] = _from_json(row["items"])
-    else:
+    elif queries is not None:
+        counts = engine.read(queries["counts"], {"id": node.id, "types": types})
         for row in counts:
             if row["total"] > skip:
                 page = engine.read(
-                    queries[f"{row['type']}.{row['direction']}"],  # type: ignore[index]
+                    queries[f"{row['type']}.{row['direction']}"],
                     {"id": node.id, "label": row["label"], "skip": skip, "limit": limit},
                 )
                 items[(row["type"], row["direction"], row["label"])] = _from_json(page[0]["items"]) if page else []
+    total = sum(r["total"] for r in counts)
     groups = []
     for row in sorted(counts, key=lambda r: (-r["total"], r["type"], r["direction"], r["label"])):
         key = (row["type"], row["direction"], row["label"])
@@ -426,8 +442,8 @@ def shortest_path(
     b: str | refs.Candidate,
     max_depth: int = MAX_DEPTH,
     rel_types: Iterable[str] | None = None,
-    frontier_cap: int = 2000,
-    per_node: int = 500,
+    frontier_cap: int = 1000,
+    per_node: int = 100,
     role: str = "investigator",
 ) -> dict[str, Any]:
     """The shortest undirected path between two entities, at most ``max_depth`` (<= 6) hops."""

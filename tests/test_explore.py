@@ -102,9 +102,9 @@ def test_expand_groups_caps_and_counts(loaded: Engine) -> None:
 
 
 def test_expand_a_hub_pages_each_group(loaded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(explore, "SMALL_NODE", 10)  # force the per-group path on a small graph
+    monkeypatch.setattr(explore, "HUB_LABELS", frozenset({"Country"}))  # counted, then paged per group
     by_group = explore.expand(loaded, "HK", limit=7, skip=3)
-    monkeypatch.setattr(explore, "SMALL_NODE", 10**9)
+    monkeypatch.setattr(explore, "HUB_LABELS", frozenset())  # paged and counted in one query
     all_at_once = explore.expand(loaded, "HK", limit=7, skip=3)
     assert by_group == all_at_once
 
