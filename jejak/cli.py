@@ -275,14 +275,25 @@ def report_communities(out: Annotated[Path, typer.Option()], seed: int = 1) -> N
 
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the HTTP API."""
-    _pending("serve", 5)
+    """Run the HTTP API and the investigator's web page (http://HOST:PORT/)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    console.print(f"Jejak API and web page on http://{host}:{port}/ (API docs: /docs)")
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
 
 
 @app.command()
 def viz(entity: Annotated[str, typer.Argument()], out: Annotated[Path, typer.Option()] = Path("graph.html")) -> None:
-    """Write an interactive, offline HTML picture of an entity's network."""
-    _pending("viz", 5)
+    """Write an interactive, offline HTML picture of an entity's network (two hops, capped)."""
+    from viz.page import write_page
+
+    with _open_engine() as eng:
+        data = write_page(eng, entity, out)
+    more = " (capped: more exist)" if data["truncated"] else ""
+    console.print(f"wrote {out}: {len(data['nodes'])} entities, {len(data['edges'])} links around "
+                  f"{data['centre'].get('name') or data['centre']['id']}{more}")
 
 
 @app.command()

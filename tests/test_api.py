@@ -275,3 +275,27 @@ def test_openapi_conformance_schemathesis(client: TestClient) -> None:
         check()
         checked.append(operation.label)
     assert len(checked) >= 12, checked
+
+
+# -- jejak viz -------------------------------------------------------------------------------------
+def test_jejak_viz_writes_an_offline_page(
+    client: TestClient, person: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    from typer.testing import CliRunner
+
+    from jejak.cli import app as cli
+
+    settings: Settings = client.app.state.settings  # type: ignore[attr-defined]
+    monkeypatch.setenv("JEJAK_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("JEJAK_GRAPH_NAME", settings.graph_name)
+    out = tmp_path / "agency.html"
+    result = CliRunner().invoke(cli, ["viz", person["agency"], "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)  # nothing loads from the network
+    assert "cytoscape" in page and person["agency"] in page
+    data = json.loads(re.search(r"var data = (\{.*?\});\n", page, re.S).group(1))  # type: ignore[union-attr]
+    assert data["centre"]["id"] == person["agency"] and len(data["nodes"]) > 10
+    assert any(n["label"] == "Worker" for n in data["nodes"])  # two hops: agency <- placement <- worker
