@@ -48,6 +48,7 @@ from loaders.plan import digest
 from loaders.resolve import graph as g
 from loaders.resolve import model as m
 from loaders.resolve.cluster import ACCEPT, REVIEW, Decisions, cluster
+from loaders.resolve.orgs import resolve_organisations
 from loaders.resolve.records import TRUST, WORKER_SOURCES, load_features
 
 STATE_VERSION = 1
@@ -92,6 +93,7 @@ class ResolveReport:
     review_pairs: int = 0
     refused_links: int = 0
     merged_nodes: int = 0
+    merged_organisations: int = 0
     detached_records: int = 0
     decisions: int = 0
     seconds: float = 0.0
@@ -145,7 +147,11 @@ def _state_matches_graph(engine: Engine, state: State, sample: int = 300) -> boo
     idx = sorted(rng.sample(range(len(state.records)), min(sample, len(state.records))))
     rows = state.records.iloc[idx]
     found = g.record_workers(engine, rows["record_id"].tolist(), WORKER_SOURCES)
-    return all(found.get(r) == w for r, w in zip(rows["record_id"], rows["worker"], strict=True))
+    bad = [(r, w, found.get(r)) for r, w in zip(rows["record_id"], rows["worker"], strict=True) if found.get(r) != w]
+    if bad:
+        import sys
+        print("STATE MISMATCH", len(bad), bad[:5], file=sys.stderr)
+    return not bad
 
 
 # -- decisions ---------------------------------------------------------------------------------------
@@ -448,6 +454,7 @@ def resolve(engine: Engine, work_dir: Path, *, full: bool = False, folder: Path 
                                          for a, b, p, why in rev[["wa", "wb", "p", "reason"]].itertuples(index=False)],
              total)
     engine.write(g.SOURCE_TRUST, {"rows": [{"id": s, "trust": t} for s, t in TRUST.items()]})
+    report.merged_organisations = resolve_organisations(engine, total)
     progress.done()
     lap("write")
     report.review_pairs = len(rev)
