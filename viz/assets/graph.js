@@ -120,7 +120,8 @@
       { selector: "node.flagged", style: { "border-color": "#e03131", "border-width": 4 } },
       { selector: "node.focus", style: { width: 40, height: 40, "font-weight": "bold", "font-size": 13 } },
       { selector: "node:selected", style: { "border-color": "#fab005", "border-width": 5 } },
-      { selector: ".path", style: { "line-color": "#f08c00", "target-arrow-color": "#f08c00", width: 4, "border-color": "#f08c00", "border-width": 4 } },
+      { selector: "edge.path", style: { "line-color": "#f08c00", "target-arrow-color": "#f08c00", width: 4 } },
+      { selector: "node.path", style: { "border-color": "#f08c00", "border-width": 4 } },
     ];
     Object.keys(KINDS).forEach(function (label) {
       s.push({ selector: 'node[kind = "' + label + '"]', style: { "background-color": KINDS[label].colour, shape: KINDS[label].shape } });
