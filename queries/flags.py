@@ -753,17 +753,25 @@ def _sponsor_flag(rule: str, r: Row, summary: str) -> Flag:
     return Flag(rule, "Sponsor", r["id"], summary, ev, related=[("Placement", p) for p in ev["placements"]])
 
 
+def _is_placer(r: Row, cfg: Config) -> bool:
+    """R7's count, with namesakes allowed for: a name recruiting for two (but fewer than min_agencies)
+    P3MIs needs namesake_factor times the workers."""
+    k = int(cfg["individual_placer"]["min_workers"])
+    sc = cfg["individual_placer_scope"]
+    agencies = len(r["agencies"])
+    return bool(r["workers"] >= (k * int(sc["namesake_factor"]) if 1 < agencies < int(sc["min_agencies"]) else k))
+
+
 def rule_r7(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
-    k, min_ag = int(cfg["individual_placer"]["min_workers"]), int(cfg["individual_placer_scope"]["min_agencies"])
     return [
         _sponsor_flag(
             "R7",
             r,
-            f"{r['name']} recruited {r['workers']} workers for {len(r['agencies'])} P3MIs "
+            f"{r['name']} recruited {r['workers']} workers for {len(r['agencies'])} P3MI(s) "
             f"(province {r['province'] or '?'})",
         )
         for r in _sponsor_rows(engine, cfg, scope)
-        if r["workers"] >= k and len(r["agencies"]) >= min_ag
+        if _is_placer(r, cfg)
     ]
 
 
@@ -928,7 +936,7 @@ def rule_h1(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
     flags += [
         _sponsor_flag("H1", r, f"{r['name']} brought workers to {len(r['agencies'])} different P3MIs")
         for r in _sponsor_rows(engine, cfg, scope)
-        if len(r["agencies"]) >= min_ag
+        if len(r["agencies"]) >= min_ag or (len(r["agencies"]) > 1 and _is_placer(r, cfg))
     ]
     for q in Q_H1_WORKERS:
         for r in q.run(engine, {"min_people": int(h["worker_min_people"])}, scope):
