@@ -300,15 +300,45 @@ def viz(entity: Annotated[str, typer.Argument()], out: Annotated[Path, typer.Opt
 def demo(
     workers: Annotated[int, typer.Option(help="Workers in the demo dataset.")] = 20_000,
     out: Annotated[Path, typer.Option(help="Where the demo files go.")] = Path("demo-data"),
+    reports: Annotated[Path, typer.Option(help="Where the demo reports go.")] = Path("demo-reports"),
     seed: Annotated[int, typer.Option(help="Seed of the demo dataset.")] = 1,
 ) -> None:
-    """The main job on the embedded engine: demo data, schema, load, status."""
+    """The main job on the embedded engine: demo data, load, resolve, flags, a chain, reports."""
+    from queries import flags as rules_mod
+    from queries.chain import format_chain, worker_chain
+    from queries.status import busiest_worker
+    from reports.communities import write_communities_report
+    from reports.reconciliation import write_report
+    from jejak.settings import get_settings
+
     if not (out / "ground_truth" / "summary.json").exists():
         generate(out=out, workers=workers, seed=seed, mess=0.3)
     init(reset=True)
-    report = _load(out, None, "auto")
-    _print_load_report(report)
+    console.rule("1. load the agencies' exports")
+    _print_load_report(_load(out, None, "auto"))
+    console.rule("2. reconcile: one person, many records")
+    resolve(confirm=None, reject=None, note="", full=True, as_json=False)
+    console.rule("3. red flags (RULES.md)")
+    with _open_engine() as eng:
+        found = rules_mod.run_rules(eng)
+        rules_mod.write_back(eng, found)
+        table = Table("rule", "flags", title=f"{len(found):,} red flags, written back to the graph")
+        for rule_id, count in rules_mod.count_by_rule(found).items():
+            table.add_row(rule_id, f"{count:,}")
+        console.print(table)
+        console.rule("4. one worker's full chain")
+        worker = busiest_worker(eng)
+        if worker:
+            console.print(format_chain(worker_chain(eng, worker, role="analyst")), markup=False, highlight=False)
+    console.rule("5. the graph")
     status(as_json=False)
+    console.rule("6. reports")
+    with _open_engine() as eng:
+        paths = write_report(eng, get_settings().data_dir, reports / "reconciliation")
+        console.print("reconciliation report: " + str(paths[0]))
+        html = write_communities_report(eng, reports / "communities", seed=seed)
+    console.print("explore it in a browser: jejak serve, then open http://127.0.0.1:8000")
+    console.print(f"communities report: {html}")
 
 
 def main() -> None:

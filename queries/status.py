@@ -31,3 +31,21 @@ def graph_counts(engine: Engine) -> tuple[dict[str, int], dict[str, int]]:
             labels[label] = labels.get(label, 0) + row["n"]
     rels = {row["type"]: row["n"] for row in engine.read(COUNT_RELATIONSHIPS, timeout_s=600)}
     return dict(sorted(labels.items())), dict(sorted(rels.items()))
+
+
+BUSIEST_WORKER = cypher(
+    "status.busiest_worker",
+    """
+    MATCH (w:Worker)-[r:HAS_PLACEMENT]->(:Placement)
+    WITH w, count(r) AS placements
+    ORDER BY placements DESC, w.id
+    LIMIT 1
+    RETURN w.id AS id, placements
+    """,
+    doc="A worker with the most placements: the demo shows their chain.",
+)
+
+
+def busiest_worker(engine: Engine) -> str | None:
+    rows = engine.read(BUSIEST_WORKER, timeout_s=600)
+    return rows[0]["id"] if rows else None
