@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -73,7 +74,14 @@ def loaded(dataset: Dataset, data_dir: Path) -> Iterator[Engine]:
     may use it too. Deleted afterwards."""
     name = f"copy_{uuid.uuid4().hex[:12]}"
     eng = engine.connect(Settings(data_dir=data_dir, graph_name=dataset.graph_name))
-    eng._connection.execute_command("GRAPH.COPY", dataset.graph_name, name)  # type: ignore[attr-defined]
+    for attempt in range(5):  # GRAPH.COPY forks the server, which can fail on a busy machine
+        try:
+            eng._connection.execute_command("GRAPH.COPY", dataset.graph_name, name)  # type: ignore[attr-defined]
+            break
+        except Exception:
+            if attempt == 4:
+                raise
+            time.sleep(1 + attempt)
     eng.close()
     copy = engine.connect(Settings(data_dir=data_dir, graph_name=name))
     try:
