@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import random
 import time
 from dataclasses import asdict, dataclass, field
@@ -52,6 +53,7 @@ from loaders.resolve.orgs import resolve_organisations
 from loaders.resolve.records import TRUST, WORKER_SOURCES, load_features
 
 STATE_VERSION = 1
+log = logging.getLogger(__name__)
 RESOLVED_FIELDS = {  # Worker property -> feature column
     "name": "name", "name_norm": "name_norm", "sex": "sex", "birth_date": "birth_date", "nik": "nik",
     "passport_no": "passport", "phone": "phone", "address": "address", "birth_place": "birth_place",
@@ -149,8 +151,8 @@ def _state_matches_graph(engine: Engine, state: State, sample: int = 300) -> boo
     found = g.record_workers(engine, rows["record_id"].tolist(), WORKER_SOURCES)
     bad = [(r, w, found.get(r)) for r, w in zip(rows["record_id"], rows["worker"], strict=True) if found.get(r) != w]
     if bad:
-        import sys
-        print("STATE MISMATCH", len(bad), bad[:5], file=sys.stderr)
+        log.info("resolution state does not match the graph (%d of %d sampled records differ, e.g. %s): full run",
+                 len(bad), len(rows), bad[0])
     return not bad
 
 
@@ -257,18 +259,22 @@ def _usable(records: pd.DataFrame) -> pd.Series:
             | (records["name_key"].notna() & records["birth_date"].notna()))
 
 
-def _targets(recs: pd.DataFrame, established: set[str]) -> pd.Series:
-    """Per cluster label: the Worker id it keeps (see module docstring)."""
+def _targets(recs: pd.DataFrame, established: set[str]) -> tuple[pd.Series, pd.Series]:
+    """(per cluster label: the Worker id it keeps, per current Worker id: the cluster that owns it).
+
+    A current Worker belongs to the cluster holding most of its records (ties: the cluster with the
+    smallest record id); a cluster keeps one of the Workers it owns, an earlier survivor first, else
+    the smallest id; a cluster owning none gets a new id from its smallest record id.
+    """
     counts = recs.groupby(["cluster", "current"]).agg(n=("record_id", "size"), first=("record_id", "min"))
     counts = counts.reset_index().sort_values(["current", "n", "first"], ascending=[True, False, True])
-    owner = counts.drop_duplicates("current")  # each current Worker belongs to the cluster with most of its records
-    owner = owner.assign(est=~owner["current"].isin(established))
-    owner = owner.sort_values(["cluster", "est", "current"])
-    target = owner.drop_duplicates("cluster").set_index("cluster")["current"]
+    owner = counts.drop_duplicates("current")
+    ranked = owner.assign(est=~owner["current"].isin(established)).sort_values(["cluster", "est", "current"])
+    target = ranked.drop_duplicates("cluster").set_index("cluster")["current"]
     first = recs.groupby("cluster")["record_id"].min()
     missing = first.index.difference(target.index)
     new = pd.Series(["W-" + digest("person", first[c]) for c in missing], index=missing, dtype=object)
-    return pd.concat([target, new])
+    return pd.concat([target, new]), owner.set_index("current")["cluster"]
 
 
 def _resolved_props(recs: pd.DataFrame) -> pd.DataFrame:
@@ -396,19 +402,20 @@ def resolve(engine: Engine, work_dir: Path, *, full: bool = False, folder: Path 
     lost = recs["current"].isna()
     recs.loc[lost, "current"] = recs.loc[lost, "loader_id"]  # not in the graph: its loader id
     established = set(state.records["worker"]) if state is not None else set()
-    target = _targets(recs, established)
+    target, owner = _targets(recs, established)
     recs["worker"] = recs["cluster"].map(target)
     lap("map")
 
     total = WriteSummary()
     progress.start("write graph", None)
-    owner_target = recs.groupby("current")["worker"].agg(lambda s: s.value_counts().index[0])
+    owner_target = owner.map(target)  # where each current Worker goes as a whole
     # records leaving a Worker whose other records go elsewhere
     movers = recs[(recs["current"] != recs["worker"]) & (recs["current"].map(owner_target) != recs["worker"])]
     moves = movers.rename(columns={"record_id": "record", "current": "old", "worker": "new"})[["record", "old", "new"]]
     g.detach_records(engine, moves, recs, total)
     report.detached_records = len(moves)
-    merges = [(old, new) for old, new in owner_target.items() if old != new]
+    survivors = set(target)
+    merges = [(old, new) for old, new in owner_target.items() if old != new and old not in survivors]
     # Workers known only from complaints (bare), reachable through a record's NIK or passport key
     keys = pd.concat([
         pd.DataFrame({"key": "W-" + recs["nik"].dropna().map(lambda v: digest("nik", v)),
