@@ -41,7 +41,7 @@ class Analysis:
 def run_flags(engine: Engine) -> pd.DataFrame | None:
     """Red flags computed now by queries/flags.py (when that module is there), as (label, id, rule)."""
     try:
-        from queries.flags import run_rules  # type: ignore[attr-defined]
+        from queries.flags import run_rules
     except ImportError:
         return None
     rows = [(f.entity_label, f.entity_id, f.rule) for f in run_rules(engine)]
