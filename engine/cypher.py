@@ -15,7 +15,7 @@ from dataclasses import dataclass
 REGISTRY: dict[str, Cypher] = {}
 
 # Packages whose modules declare Cypher; ``all_cypher`` imports them so that the registry is full.
-CYPHER_PACKAGES = ("queries", "loaders", "engine", "api", "viz")
+CYPHER_PACKAGES = ("queries", "loaders", "engine", "api", "viz", "analytics", "reports")
 
 
 @dataclass(frozen=True)
