@@ -21,13 +21,21 @@ def test_report_files_and_numbers(loaded: Engine, dataset: Dataset, tmp_path: Pa
     out = tmp_path / "report"
     paths = write_report(loaded, dataset.work_dir, out)
     names = {p.name for p in paths}
-    assert {"reconciliation.html", "reconciliation.json", "reconciliation_sources.csv", "reconciliation_overlap.csv",
-            "reconciliation_only_kemlu.csv", "reconciliation_review.csv", "reconciliation_conflicts.csv"} <= names
+    assert {
+        "reconciliation.html",
+        "reconciliation.json",
+        "reconciliation_sources.csv",
+        "reconciliation_overlap.csv",
+        "reconciliation_only_kemlu.csv",
+        "reconciliation_review.csv",
+        "reconciliation_conflicts.csv",
+    } <= names
     data = json.loads((out / "reconciliation.json").read_text(encoding="utf-8"))
     workers = loaded.read("MATCH (w:Worker) WHERE w.sources IS NOT NULL RETURN count(w) AS n")[0]["n"]
     assert data["people"] == workers == sum(r["people"] for r in data["overlap"])
-    records = loaded.read("MATCH (s:SourceRecord) WHERE s.source IN ['bp2mi', 'kemnaker', 'kemlu'] "
-                          "RETURN count(s) AS n")[0]["n"]
+    records = loaded.read(
+        "MATCH (s:SourceRecord) WHERE s.source IN ['bp2mi', 'kemnaker', 'kemlu'] RETURN count(s) AS n"
+    )[0]["n"]
     assert data["records"] == records
     kemlu_only = loaded.read("MATCH (w:Worker) WHERE w.sources = ['kemlu'] RETURN count(w) AS n")[0]["n"]
     assert data["only_counts"]["kemlu"] == kemlu_only > 0

@@ -43,8 +43,16 @@ def resolved(loaded: Engine, dataset: Dataset, tmp_path: Path) -> tuple[Engine, 
 
 
 def test_name_key_spellings() -> None:
-    for a, b in (("MUHAMMAD", "MOCHAMMAD"), ("SITI", "SITTI"), ("NUR", "NOOR"), ("JOKO", "DJOKO"),
-                 ("KHOTIMAH", "CHOTIMAH"), ("ROHMAH", "ROCHMAH"), ("YULI", "YULLY"), ("SURYANI", "SOERYANI")):
+    for a, b in (
+        ("MUHAMMAD", "MOCHAMMAD"),
+        ("SITI", "SITTI"),
+        ("NUR", "NOOR"),
+        ("JOKO", "DJOKO"),
+        ("KHOTIMAH", "CHOTIMAH"),
+        ("ROHMAH", "ROCHMAH"),
+        ("YULI", "YULLY"),
+        ("SURYANI", "SOERYANI"),
+    ):
         assert name_key(a) == name_key(b), (a, b)
     assert name_key("SITI") != name_key("SRI")
 
@@ -59,8 +67,12 @@ def test_precision_recall_and_count(resolved: tuple[Engine, Path], dataset: Data
     people = tr["worker"].nunique()
     assert abs(people / tr["person_id"].nunique() - 1) <= 0.01
     # one Worker per person in the graph: no Worker node is left without a source record or a complaint
-    assert eng.read("MATCH (w:Worker) WHERE NOT (w)-[:REPORTED_IN]->() AND NOT ()-[:CONCERNS]->(w) "
-                    "RETURN count(w) AS n")[0]["n"] == 0
+    assert (
+        eng.read("MATCH (w:Worker) WHERE NOT (w)-[:REPORTED_IN]->() AND NOT ()-[:CONCERNS]->(w) RETURN count(w) AS n")[
+            0
+        ]["n"]
+        == 0
+    )
     # every worker link carries the fields that agreed
     rows = eng.read("MATCH (:Worker)-[e:REPORTED_IN]->(s:SourceRecord) WHERE e.reason IS NULL RETURN count(e) AS n")
     assert rows[0]["n"] == 0
@@ -86,8 +98,10 @@ def test_alias_resolves_to_survivor(resolved: tuple[Engine, Path]) -> None:
 
 def test_resolved_values_and_conflicts(resolved: tuple[Engine, Path], dataset: Dataset) -> None:
     eng, state = resolved
-    row = eng.read("MATCH (w:Worker) WHERE 'birth_date' IN w.conflicts RETURN w.id AS id, w.sources AS sources, "
-                   "w.birth_date AS birth LIMIT 1")[0]
+    row = eng.read(
+        "MATCH (w:Worker) WHERE 'birth_date' IN w.conflicts RETURN w.id AS id, w.sources AS sources, "
+        "w.birth_date AS birth LIMIT 1"
+    )[0]
     frame = pd.read_parquet(state / "conflicts.parquet")
     mine = frame[(frame["worker"] == row["id"]) & (frame["field"] == "birth_date")]
     assert mine["value"].nunique() > 1
@@ -98,8 +112,10 @@ def test_resolved_values_and_conflicts(resolved: tuple[Engine, Path], dataset: D
 
 
 def _two_record_worker(eng: Engine) -> tuple[str, str]:
-    row = eng.read("MATCH (w:Worker)-[:REPORTED_IN]->(s:SourceRecord {source: 'kemlu'}) WHERE w.record_count >= 2 "
-                   "RETURN w.id AS w, s.id AS s ORDER BY w LIMIT 1")[0]
+    row = eng.read(
+        "MATCH (w:Worker)-[:REPORTED_IN]->(s:SourceRecord {source: 'kemlu'}) WHERE w.record_count >= 2 "
+        "RETURN w.id AS w, s.id AS s ORDER BY w LIMIT 1"
+    )[0]
     return row["w"], row["s"]
 
 
@@ -133,25 +149,33 @@ def test_human_decisions_survive_reruns(resolved: tuple[Engine, Path], dataset: 
         decide(eng, dataset.work_dir, "W-nobody", a, "confirm")
 
 
-def test_new_file_is_incremental_and_unusable_records_stay_alone(loaded: Engine, dataset: Dataset,
-                                                                 tmp_path: Path) -> None:
+def test_new_file_is_incremental_and_unusable_records_stay_alone(
+    loaded: Engine, dataset: Dataset, tmp_path: Path
+) -> None:
     work = tmp_path / "work"
     shutil.copytree(dataset.work_dir / "records", work / "records")
     state = tmp_path / "state"
     resolve(loaded, work, folder=state)
     before = record_workers(loaded, None, WORKER_SOURCES)
     # a new embassy file: two records with nothing but the same name, and one known person again
-    known = loaded.read("MATCH (w:Worker) WHERE w.passport_no IS NOT NULL AND w.birth_date IS NOT NULL "
-                        "AND 'kemlu' IN w.sources RETURN w.id AS id, w.name AS name, w.passport_no AS passport, "
-                        "w.birth_date AS birth, w.sex AS sex ORDER BY id LIMIT 1")[0]
+    known = loaded.read(
+        "MATCH (w:Worker) WHERE w.passport_no IS NOT NULL AND w.birth_date IS NOT NULL "
+        "AND 'kemlu' IN w.sources RETURN w.id AS id, w.name AS name, w.passport_no AS passport, "
+        "w.birth_date AS birth, w.sex AS sex ORDER BY id LIMIT 1"
+    )[0]
     new = tmp_path / "new"
     new.mkdir()
     lines = [
         {"registration_id": "NEW-1", "full_name": "SITI AMINAH", "country": "MY"},
         {"registration_id": "NEW-2", "full_name": "SITI AMINAH", "country": "MY"},
-        {"registration_id": "NEW-3", "full_name": known["name"], "passport_no": known["passport"],
-         "date_of_birth": known["birth"].replace("-", "/"), "gender": "F" if known["sex"] == "P" else "M",
-         "country": "SG"},
+        {
+            "registration_id": "NEW-3",
+            "full_name": known["name"],
+            "passport_no": known["passport"],
+            "date_of_birth": known["birth"].replace("-", "/"),
+            "gender": "F" if known["sex"] == "P" else "M",
+            "country": "SG",
+        },
     ]
     (new / "kemlu_lapor_diri_new.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
     load_directory(new, loaded, work_dir=work)
