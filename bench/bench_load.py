@@ -44,6 +44,17 @@ def dataset(workers: int, seed: int, root: Path) -> Path:
     return out
 
 
+def only_source(files: Path, source: str, out: Path) -> Path:
+    """A directory holding links to one source's files only."""
+    from loaders.read import recognise
+
+    out.mkdir(parents=True, exist_ok=True)
+    for path in files.iterdir():
+        if path.is_file() and recognise(path) == source and not (out / path.name).exists():
+            (out / path.name).symlink_to(path.resolve())
+    return out
+
+
 def server_rss(data_dir: Path) -> int:
     pid = server_pid(ServerFiles(data_dir.resolve()))
     return psutil.Process(pid).memory_info().rss if pid else 0
@@ -75,9 +86,12 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--skip-merge", action="store_true", help="skip the (slow) all-MERGE load")
     ap.add_argument("--root", type=Path, default=ROOT / "bench" / "data")
+    ap.add_argument("--only", help="load only this source's files (e.g. bp2mi: placement rows alone)")
     args = ap.parse_args()
 
     files = dataset(args.workers, args.seed, args.root)
+    if args.only:
+        files = only_source(files, args.only, args.root / f"w{args.workers}-s{args.seed}-{args.only}")
     data_dir = args.root / "graph"
     results: dict[str, list[dict[str, float]]] = {"bulk": [], "reload": [], "merge": []}
     for run in range(args.runs):
@@ -102,9 +116,11 @@ def main() -> None:
         kind: {key: statistics.median(r[key] for r in runs) for key in runs[0]}
         for kind, runs in results.items() if runs
     }
-    out = {"workers": args.workers, "seed": args.seed, "runs": args.runs, "median": summary, "all": results,
+    out = {"workers": args.workers, "seed": args.seed, "only": args.only, "runs": args.runs, "median": summary,
+           "all": results,
            "machine": {"cpus": psutil.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30)}}
-    target = ROOT / "bench" / "results" / (f"load-{args.workers}.json")
+    suffix = f"-{args.only}" if args.only else ""
+    target = ROOT / "bench" / "results" / f"load-{args.workers}{suffix}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(out, indent=2) + "\n")
     print(json.dumps(summary, indent=2))

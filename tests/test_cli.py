@@ -16,7 +16,12 @@ def jejak(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
         [sys.executable, "-c", "from jejak.cli import main; main()", *args],
-        capture_output=True, text=True, env=full_env, cwd=cwd or ROOT, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd or ROOT,
+        timeout=120,
+        check=False,
     )
 
 
@@ -69,7 +74,13 @@ def test_debug_shows_the_traceback() -> None:
 def test_settings_come_from_a_dotenv_file(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("JEJAK_GRAPH_URL=mysql://from-dotenv\n")
     env = {k: v for k, v in os.environ.items() if k != "JEJAK_GRAPH_URL"}
-    done = subprocess.run([sys.executable, "-c", "from jejak.cli import main; main()", "status"],
-                          capture_output=True, text=True, env={**env, "PYTHONPATH": str(ROOT)},
-                          cwd=tmp_path, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", "from jejak.cli import main; main()", "status"],
+        capture_output=True,
+        text=True,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 2 and "from-dotenv" in done.stderr

@@ -90,8 +90,10 @@ def test_two_processes_starting_the_same_graph_share_one_server(tmp_path: Path) 
         """
     )
     root = Path(__file__).parents[1]
-    procs = [subprocess.Popen([sys.executable, "-c", script, name], cwd=root, stdout=subprocess.PIPE, text=True)
-             for name in ("a", "b")]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, name], cwd=root, stdout=subprocess.PIPE, text=True)
+        for name in ("a", "b")
+    ]
     outs = [p.communicate(timeout=60)[0].strip() for p in procs]
     assert all(p.returncode == 0 for p in procs)
     assert "2" in outs, "both writes landed in one graph"

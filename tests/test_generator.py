@@ -47,8 +47,12 @@ def _bp2mi(out: Path) -> pd.DataFrame:
 def test_files_and_headers(data):
     out, summary = data
     assert _header(out / "bp2mi_penempatan.csv", ";") == BP2MI_COLUMNS
-    for name, cols in (("p3mi_registry.csv", P3MI_COLUMNS), ("lpk_registry.csv", LPK_COLUMNS),
-                       ("mitra_registry.csv", MITRA_COLUMNS), ("pengaduan.csv", PENGADUAN_COLUMNS)):
+    for name, cols in (
+        ("p3mi_registry.csv", P3MI_COLUMNS),
+        ("lpk_registry.csv", LPK_COLUMNS),
+        ("mitra_registry.csv", MITRA_COLUMNS),
+        ("pengaduan.csv", PENGADUAN_COLUMNS),
+    ):
         assert _header(out / name, ",") == cols
     xl = pd.ExcelFile(out / "kemnaker_siapkerja.xlsx", engine="calamine")
     assert xl.sheet_names == ["Data PMI"]
@@ -83,8 +87,9 @@ def test_dates_parse_in_spec_formats(data):
 
 def test_deterministic(tmp_path):
     def digest(d: Path) -> dict[str, str]:
-        return {str(p.relative_to(d)): hashlib.md5(p.read_bytes()).hexdigest() for p in sorted(d.rglob("*"))
-                if p.is_file()}
+        return {
+            str(p.relative_to(d)): hashlib.md5(p.read_bytes()).hexdigest() for p in sorted(d.rglob("*")) if p.is_file()
+        }
 
     generate(300, seed=5, out=tmp_path / "a")
     generate(300, seed=5, out=tmp_path / "b")
@@ -178,8 +183,11 @@ def test_ground_truth_covers_every_record(data):
     assert list(persons.columns) == ["person_id", "source", "record_id", "placement_id", "mess"]
     ids = {
         "bp2mi": set(_bp2mi(out)["id_sisko"]),
-        "kemnaker": set(pd.read_excel(out / "kemnaker_siapkerja.xlsx", sheet_name="Data PMI", engine="calamine",
-                                      dtype=str)["NO REGISTRASI"]),
+        "kemnaker": set(
+            pd.read_excel(out / "kemnaker_siapkerja.xlsx", sheet_name="Data PMI", engine="calamine", dtype=str)[
+                "NO REGISTRASI"
+            ]
+        ),
         "kemlu": set(pd.read_json(out / "kemlu_lapor_diri.jsonl", lines=True, dtype=False)["registration_id"]),
         "pengaduan": set(pd.read_csv(out / "pengaduan.csv", dtype=str)["no_pengaduan"]),
     }
@@ -218,17 +226,31 @@ def test_rules_hold_outside_planted_patterns(data):
 
     dep = pd.to_datetime(bp["tanggal_berangkat"], format="%d-%m-%Y")
     moratorium = {"Arab Saudi", "Uni Emirat Arab", "Qatar", "Kuwait", "Oman", "Bahrain", "Yordania"}
-    r2 = bp[bp["negara_tujuan"].isin(moratorium) & (bp["skema"] != "SPSK")
-            & ((bp["jenis_pemberi_kerja"] == "perseorangan") | (bp["sektor"] == "informal"))]
+    r2 = bp[
+        bp["negara_tujuan"].isin(moratorium)
+        & (bp["skema"] != "SPSK")
+        & ((bp["jenis_pemberi_kerja"] == "perseorangan") | (bp["sektor"] == "informal"))
+    ]
     assert set(r2["id_sisko"]) == planted("R2")
     reg = pd.read_csv(out / "p3mi_registry.csv", dtype=str, keep_default_na=False)
     m = bp.merge(reg[["no_sip3mi", "status", "tanggal_status"]], on="no_sip3mi", how="left")
     late = m["status"].isin(["DIBEKUKAN", "DICABUT"]) & (
-        pd.to_datetime(m["tanggal_status"]) <= pd.to_datetime(m["tanggal_berangkat"], format="%d-%m-%Y"))
+        pd.to_datetime(m["tanggal_status"]) <= pd.to_datetime(m["tanggal_berangkat"], format="%d-%m-%Y")
+    )
     assert set(m.loc[late, "id_sisko"]) == planted("R3")
     assert set(bp.loc[bp["no_sip2mi"] == "", "id_sisko"]) == planted("R4")
-    zero_cost = {"Penata Laksana Rumah Tangga", "Caregiver", "Pengasuh Bayi", "Juru Masak Keluarga", "Sopir Keluarga",
-                 "Tukang Kebun", "Pekerja Perkebunan", "ABK Perikanan", "Petugas Kebersihan", "Pekerja Pertanian"}
+    zero_cost = {
+        "Penata Laksana Rumah Tangga",
+        "Caregiver",
+        "Pengasuh Bayi",
+        "Juru Masak Keluarga",
+        "Sopir Keluarga",
+        "Tukang Kebun",
+        "Pekerja Perkebunan",
+        "ABK Perikanan",
+        "Petugas Kebersihan",
+        "Pekerja Pertanian",
+    }
     r5 = bp["jabatan"].isin(zero_cost) & (dep >= pd.Timestamp("2021-07-15")) & (bp["biaya_ditanggung_pmi"] != "0")
     assert set(bp.loc[r5, "id_sisko"]) == planted("R5")
     r6 = (bp["tanggal_pk"] == "") | (bp["no_bpjs"] == "") | (bp["no_sertifikat"] == "")

@@ -36,8 +36,9 @@ def snapshot(eng: Engine) -> tuple[list[str], list[str]]:
     )
     edges = sorted(
         json.dumps([r["t"], r["a"], r["b"], r["p"]], sort_keys=True, default=str)
-        for r in eng.read("MATCH (a)-[r]->(b) RETURN type(r) AS t, a.id AS a, b.id AS b, properties(r) AS p",
-                          timeout_s=300)
+        for r in eng.read(
+            "MATCH (a)-[r]->(b) RETURN type(r) AS t, a.id AS a, b.id AS b, properties(r) AS p", timeout_s=300
+        )
     )
     return nodes, edges
 
@@ -49,8 +50,9 @@ def reference_snapshot(dataset: Dataset, data_dir: Path) -> tuple[list[str], lis
         return snapshot(eng)
 
 
-def test_loading_twice_changes_nothing(loaded: Engine, dataset: Dataset,
-                                       reference_snapshot: tuple[list[str], list[str]]) -> None:
+def test_loading_twice_changes_nothing(
+    loaded: Engine, dataset: Dataset, reference_snapshot: tuple[list[str], list[str]]
+) -> None:
     report = load_directory(dataset.files, loaded, work_dir=dataset.work_dir)
     assert report.mode == "merge"
     assert report.written.nodes_created == 0 and report.written.relationships_created == 0
@@ -58,8 +60,9 @@ def test_loading_twice_changes_nothing(loaded: Engine, dataset: Dataset,
     assert snapshot(loaded) == reference_snapshot
 
 
-def test_merge_path_builds_the_same_graph_as_the_bulk_path(graph: Engine, dataset: Dataset, tmp_path: Path,
-                                                           reference_snapshot: tuple[list[str], list[str]]) -> None:
+def test_merge_path_builds_the_same_graph_as_the_bulk_path(
+    graph: Engine, dataset: Dataset, tmp_path: Path, reference_snapshot: tuple[list[str], list[str]]
+) -> None:
     report = load_directory(dataset.files, graph, work_dir=tmp_path, mode="merge")
     assert report.mode == "merge"
     assert snapshot(graph) == reference_snapshot
@@ -75,7 +78,10 @@ def test_a_load_killed_half_way_then_rerun_gives_the_clean_graph(
     # Merge mode writes batch after batch: kill it once part of the graph is there.
     proc = subprocess.Popen(
         [sys.executable, "-c", "from jejak.cli import main; main()", "load", str(dataset.files), "--mode", "merge"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     with engine.connect(settings) as eng:
         deadline = time.monotonic() + 120
@@ -119,12 +125,16 @@ def test_an_unreadable_file_fails_alone_and_leaves_the_graph_unchanged(
 def test_rejected_rows_and_cleared_fields_are_kept_with_their_reason(graph: Engine, tmp_path: Path) -> None:
     files = tmp_path / "files"
     files.mkdir()
-    header = ("id_sisko;nik;nama;jenis_kelamin;tempat_lahir;tanggal_lahir;kode_kabkota;alamat;no_hp;no_paspor;"
-              "jabatan;sektor;negara_tujuan;pemberi_kerja;jenis_pemberi_kerja;mitra_usaha;p3mi;no_sip3mi;no_sip2mi;"
-              "lpk;no_sertifikat;tanggal_sertifikat;tanggal_pk;tanggal_berangkat;biaya_ditanggung_pmi;no_bpjs;skema;"
-              "sponsor")
-    good = "SK-1;3502014101990001;SITI AMINAH;P;PONOROGO;01-01-1999;35.02;;;C1234567;Caregiver;formal;Taiwan;" \
-           "Wang Li;perseorangan;;PT Maju;SIP-1;;;;;;05-01-2023;0;;P to P;"
+    header = (
+        "id_sisko;nik;nama;jenis_kelamin;tempat_lahir;tanggal_lahir;kode_kabkota;alamat;no_hp;no_paspor;"
+        "jabatan;sektor;negara_tujuan;pemberi_kerja;jenis_pemberi_kerja;mitra_usaha;p3mi;no_sip3mi;no_sip2mi;"
+        "lpk;no_sertifikat;tanggal_sertifikat;tanggal_pk;tanggal_berangkat;biaya_ditanggung_pmi;no_bpjs;skema;"
+        "sponsor"
+    )
+    good = (
+        "SK-1;3502014101990001;SITI AMINAH;P;PONOROGO;01-01-1999;35.02;;;C1234567;Caregiver;formal;Taiwan;"
+        "Wang Li;perseorangan;;PT Maju;SIP-1;;;;;;05-01-2023;0;;P to P;"
+    )
     no_country = "SK-2;3502014101990002;DEWI;P;;01-01-1999;35.02;;;;;;;;;;;;;;;;;05-01-2023;0;;;"
     bad_nik = "SK-3;35020141X;RINA;P;;01-01-1999;35.02;;;;;;Taiwan;;;;;;;;;;;05-01-2023;0;;;"
     (files / "bp2mi_penempatan.csv").write_text("\n".join([header, good, no_country, bad_nik]) + "\n")

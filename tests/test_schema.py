@@ -18,7 +18,7 @@ README = Path(__file__).parents[1] / "README.md"
 
 def test_readme_schema_table_is_current() -> None:
     text = README.read_text(encoding="utf-8")
-    block = text[text.index(BEGIN) + len(BEGIN): text.index(END)].strip()
+    block = text[text.index(BEGIN) + len(BEGIN) : text.index(END)].strip()
     assert block == schema_markdown(), "README schema table is stale: run `jejak schema --readme README.md`"
 
 
@@ -26,7 +26,8 @@ def test_every_label_gets_an_indexed_unique_key() -> None:
     assert {st.label for st in neo4j_ddl() if st.kind == "unique"} == set(SCHEMA.labels)
     # FalkorDB: an index on id for every label (uniqueness comes from MERGE on id, see ddl.py).
     assert {st.label for st in falkordb_ddl() if st.kind == "range_index" and st.properties == ("id",)} == set(
-        SCHEMA.labels)
+        SCHEMA.labels
+    )
 
 
 def test_models_validate_types_and_refuse_unknown_fields() -> None:

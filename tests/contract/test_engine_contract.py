@@ -25,8 +25,10 @@ def test_apply_schema_is_idempotent(engine: Engine) -> None:
 
 def test_neo4j_refuses_a_duplicate_id(engine: Engine) -> None:
     if engine.dialect == "falkordb":
-        pytest.skip("FalkorDB gets no uniqueness constraints (they break its append-only log: "
-                    "graph_model/ddl.py); ids stay unique because every write MERGEs on id")
+        pytest.skip(
+            "FalkorDB gets no uniqueness constraints (they break its append-only log: "
+            "graph_model/ddl.py); ids stay unique because every write MERGEs on id"
+        )
     engine.apply_schema()
     engine.write("CREATE (:Worker {id: 'x'})")
     with pytest.raises(QueryError):
