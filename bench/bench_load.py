@@ -114,11 +114,18 @@ def main() -> None:
 
     summary = {
         kind: {key: statistics.median(r[key] for r in runs) for key in runs[0]}
-        for kind, runs in results.items() if runs
+        for kind, runs in results.items()
+        if runs
     }
-    out = {"workers": args.workers, "seed": args.seed, "only": args.only, "runs": args.runs, "median": summary,
-           "all": results,
-           "machine": {"cpus": psutil.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30)}}
+    out = {
+        "workers": args.workers,
+        "seed": args.seed,
+        "only": args.only,
+        "runs": args.runs,
+        "median": summary,
+        "all": results,
+        "machine": {"cpus": psutil.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30)},
+    }
     suffix = f"-{args.only}" if args.only else ""
     target = ROOT / "bench" / "results" / f"load-{args.workers}{suffix}.json"
     target.parent.mkdir(parents=True, exist_ok=True)

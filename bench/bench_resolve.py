@@ -41,13 +41,16 @@ ORG_LABELS = {"P3MI": "Agency", "LPK": "TrainingInstitute", "EMP": "Employer", "
 
 def pairwise(pred: pd.Series, true: pd.Series) -> dict[str, float]:
     """Pairwise precision and recall of a clustering ``pred`` against ``true`` (same index)."""
+
     def pairs(counts: pd.Series) -> int:
         return int((counts * (counts - 1) // 2).sum())
 
     both = pairs(pd.DataFrame({"p": pred, "t": true}).groupby(["p", "t"]).size())
     predicted, actual = pairs(pred.value_counts()), pairs(true.value_counts())
-    return {"precision": round(both / predicted, 5) if predicted else 1.0,
-            "recall": round(both / actual, 5) if actual else 1.0}
+    return {
+        "precision": round(both / predicted, 5) if predicted else 1.0,
+        "recall": round(both / actual, 5) if actual else 1.0,
+    }
 
 
 def worker_quality(eng, truth: Path) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -60,14 +63,20 @@ def worker_quality(eng, truth: Path) -> dict[str, object]:  # type: ignore[no-un
     tr = tr[tr["worker"].notna()]
     out: dict[str, object] = pairwise(tr["worker"], tr["person_id"])
     people, truth_people = tr["worker"].nunique(), tr["person_id"].nunique()
-    out.update(people=int(people), true_people=int(truth_people),
-               count_error=round(people / truth_people - 1, 5), records=len(tr), records_not_loaded=missing)
+    out.update(
+        people=int(people),
+        true_people=int(truth_people),
+        count_error=round(people / truth_people - 1, 5),
+        records=len(tr),
+        records_not_loaded=missing,
+    )
     return out
 
 
-ORG_NODES = {label: f"MATCH (n:{label}) RETURN n.id AS id, n.name_norm AS name_norm, n.country AS country, "
-                    "n.aliases AS aliases"
-             for label in set(ORG_LABELS.values())}
+ORG_NODES = {
+    label: f"MATCH (n:{label}) RETURN n.id AS id, n.name_norm AS name_norm, n.country AS country, n.aliases AS aliases"
+    for label in set(ORG_LABELS.values())
+}
 
 
 def org_snapshot(eng) -> dict[str, pd.DataFrame]:  # type: ignore[no-untyped-def]
@@ -96,8 +105,12 @@ def org_quality(eng, truth: Path, snapshot: dict[str, pd.DataFrame]) -> dict[str
         sub["node"] = (sub["norm"] + ("|" + sub["country"] if scoped else "")).map(index)
         found = sub[sub["node"].notna()]
         q = pairwise(found["node"], found["org_id"])
-        q.update(variants=len(sub), variants_found=len(found), nodes=int(found["node"].nunique()),
-                 true_orgs=int(found["org_id"].nunique()))
+        q.update(
+            variants=len(sub),
+            variants_found=len(found),
+            nodes=int(found["node"].nunique()),
+            true_orgs=int(found["org_id"].nunique()),
+        )
         out[label] = q
         if label == "Employer":  # households are named after a person: the same name, two households
             for kind, part in found.groupby(found["kind"] == "perseorangan"):
@@ -141,8 +154,13 @@ def main() -> None:
     work = args.cache / (name + "_work")
     shutil.rmtree(work, ignore_errors=True)
     settings = Settings(data_dir=args.cache / "graphs", graph_name="bench_resolve_" + name.replace(".", "_"))
-    result: dict[str, object] = {"workers": args.workers, "seed": args.seed, "mess": args.mess,
-                                 "cpus": os.cpu_count(), "python": platform.python_version()}
+    result: dict[str, object] = {
+        "workers": args.workers,
+        "seed": args.seed,
+        "mess": args.mess,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+    }
     with engine.connect(settings) as eng:
         eng.clear()
         t = time.monotonic()
@@ -154,8 +172,10 @@ def main() -> None:
         print(f"resolved in {full.seconds} s: {full.timings}", flush=True)
         result["full"] = full.as_dict()
         result["full"]["written"] = vars(full.written)
-        result["quality_full"] = {"workers": worker_quality(eng, data / "ground_truth"),
-                                  "organisations": org_quality(eng, data / "ground_truth", snapshot)}
+        result["quality_full"] = {
+            "workers": worker_quality(eng, data / "ground_truth"),
+            "organisations": org_quality(eng, data / "ground_truth", snapshot),
+        }
         t = time.monotonic()
         load_directory(later, eng, work_dir=work)
         result["incremental_load_seconds"] = round(time.monotonic() - t, 1)

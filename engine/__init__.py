@@ -52,7 +52,9 @@ def parse_url(url: str) -> EngineURL:
     database = parts.path.strip("/") or None
     if scheme == "falkordb":
         port = port or 6379
-        return EngineURL("falkordb", f"falkordb://{parts.hostname}:{port}", parts.hostname, port, user, password, database)
+        return EngineURL(
+            "falkordb", f"falkordb://{parts.hostname}:{port}", parts.hostname, port, user, password, database
+        )
     netloc = parts.hostname + (f":{port}" if port else "")
     return EngineURL("neo4j", f"{scheme}://{netloc}", parts.hostname, port or 7687, user, password, database)
 

@@ -41,7 +41,7 @@ class Health:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+def batched[T](rows: Iterable[T], size: int) -> Iterator[list[T]]:
     it = iter(rows)
     while chunk := list(islice(it, size)):
         yield chunk
@@ -61,7 +61,9 @@ class Engine(ABC):
         return query.for_dialect(self.dialect) if isinstance(query, Cypher) else query
 
     @abstractmethod
-    def read(self, query: str | Cypher, params: dict[str, Any] | None = None, timeout_s: float | None = None) -> list[Row]:
+    def read(
+        self, query: str | Cypher, params: dict[str, Any] | None = None, timeout_s: float | None = None
+    ) -> list[Row]:
         """Run a read-only query (routed to a reader on a cluster) and return its rows as dicts."""
 
     @abstractmethod

@@ -16,10 +16,10 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import psutil
 import redis
@@ -193,7 +193,9 @@ def ensure_server(data_dir: Path, fsync: str = "everysec") -> ServerFiles:
         server, module = _binaries()
         done = subprocess.run(
             [server, str(files.config), "--loadmodule", module, *MODULE_ARGS],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if done.returncode != 0:
             raise EngineUnavailable(f"the graph server did not start: {_last_log_line(files) or done.stderr.strip()}")
@@ -219,7 +221,7 @@ def stop_server(files: ServerFiles, timeout_s: float = 60.0) -> None:
     pid = _read_pid(files)
     try:
         # Send SHUTDOWN without waiting for a reply: none comes until the process has exited.
-        conn = redis.connection.UnixDomainSocketConnection(path=str(files.socket), socket_timeout=5)
+        conn = redis.connection.UnixDomainSocketConnection(path=str(files.socket), socket_timeout=5)  # type: ignore[abstract]
         conn.send_command("SHUTDOWN", "SAVE")
     except (redis.ConnectionError, OSError):
         if pid and _is_our_server(pid, files):

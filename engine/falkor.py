@@ -6,12 +6,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pandas as pd
-
 import redis
 from falkordb import Edge, FalkorDB, Node, Path
 
-from engine.cypher import Cypher
 from engine.base import Engine, Health, Row, WriteSummary, wait_until
+from engine.cypher import Cypher
 from engine.embedded import ServerFiles, stop_server
 from graph_model.ddl import Statement, falkordb_ddl
 from jejak.errors import EngineUnavailable, QueryError
@@ -85,9 +84,11 @@ class FalkorEngine(Engine):
     @staticmethod
     def _rows(result: Any) -> list[Row]:
         names = [h[1] for h in result.header]
-        return [dict(zip(names, (_plain(v) for v in rec))) for rec in result.result_set]
+        return [dict(zip(names, (_plain(v) for v in rec), strict=True)) for rec in result.result_set]
 
-    def read(self, query: str | Cypher, params: dict[str, Any] | None = None, timeout_s: float | None = None) -> list[Row]:
+    def read(
+        self, query: str | Cypher, params: dict[str, Any] | None = None, timeout_s: float | None = None
+    ) -> list[Row]:
         return self._rows(self._run(query, params, True, timeout_s))
 
     def write(self, query: str | Cypher, params: dict[str, Any] | None = None) -> tuple[list[Row], WriteSummary]:
@@ -112,7 +113,9 @@ class FalkorEngine(Engine):
             types = row["types"] or {}
             for prop in row["properties"]:
                 for kind in types.get(prop, []):
-                    out.add((row["label"], prop, {"RANGE": "range_index", "FULLTEXT": "fulltext_index"}.get(kind, kind)))
+                    out.add(
+                        (row["label"], prop, {"RANGE": "range_index", "FULLTEXT": "fulltext_index"}.get(kind, kind))
+                    )
         return out
 
     def apply_schema(self) -> list[Statement]:
@@ -173,7 +176,8 @@ class FalkorEngine(Engine):
                 keep = (src >= 0) & (dst >= 0)  # an endpoint that no row created: no edge, as MERGE would
                 props = table.drop(columns=["a", "b"]).loc[keep] if table.shape[1] > 2 else None
                 yield from falkor_bulk.edge_tokens(
-                    rel_type, src[keep] + offsets[from_label], dst[keep] + offsets[to_label], props)
+                    rel_type, src[keep] + offsets[from_label], dst[keep] + offsets[to_label], props
+                )
 
         if not self.is_empty():
             raise QueryError(f"the bulk path only builds an empty graph; {self.graph_name!r} holds data")
@@ -209,9 +213,13 @@ class FalkorEngine(Engine):
             return not now.get("rdb_bgsave_in_progress")
 
         wait_until(finished, timeout_s, 0.02)
-        status = self._connection.info("persistence").get("aof_last_bgrewrite_status" if aof else "rdb_last_bgsave_status")
+        status = self._connection.info("persistence").get(
+            "aof_last_bgrewrite_status" if aof else "rdb_last_bgsave_status"
+        )
         if status != "ok":
-            raise EngineUnavailable(f"FalkorDB could not persist the bulk-loaded graph (status {status}, before {before})")
+            raise EngineUnavailable(
+                f"FalkorDB could not persist the bulk-loaded graph (status {status}, before {before})"
+            )
 
     # -- admin -----------------------------------------------------------------------------------
     def health(self) -> Health:
@@ -223,7 +231,7 @@ class FalkorEngine(Engine):
             return Health(self.name, self.url, ok=False, detail={"error": str(exc)})
         version = ""
         for mod in modules:
-            fields = dict(zip(mod[::2], mod[1::2])) if isinstance(mod, list) else mod
+            fields = dict(zip(mod[::2], mod[1::2], strict=False)) if isinstance(mod, list) else mod
             if fields.get("name") == "graph":
                 version = str(fields.get("ver"))
         return Health(
@@ -251,6 +259,7 @@ class FalkorEngine(Engine):
         After a restart FalkorDB rebuilds its indexes in the background, and until then queries
         silently fall back to full scans (seen here: 1,000 id lookups took 5 s instead of 5 ms).
         """
+
         def ready() -> bool:
             rows = self.read("CALL db.indexes() YIELD status RETURN status")
             return all(r["status"] == "OPERATIONAL" for r in rows)

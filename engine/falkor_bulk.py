@@ -92,17 +92,18 @@ def edge_tokens(rel_type: str, src: np.ndarray, dst: np.ndarray, props: pd.DataF
     names = [c for c in props.columns if props[c].notna().any()] if props is not None else []
     if not names:
         raw = pairs.tobytes()
-        entities = [raw[i * 16:(i + 1) * 16] for i in range(len(src))]
+        entities = [raw[i * 16 : (i + 1) * 16] for i in range(len(src))]
     else:
         assert props is not None
         columns = [_pack_column(props[c]) for c in names]
         raw = pairs.tobytes()
-        entities = [raw[i * 16:(i + 1) * 16] + b"".join(parts)
-                    for i, parts in enumerate(zip(*columns, strict=True))]
+        entities = [raw[i * 16 : (i + 1) * 16] + b"".join(parts) for i, parts in enumerate(zip(*columns, strict=True))]
     yield from _tokens("edge", rel_type, names, entities)
 
 
-def send(conn: Any, graph: str, tokens: Iterator[Token], on_entities: Callable[[int], None] | None = None) -> tuple[int, int]:
+def send(
+    conn: Any, graph: str, tokens: Iterator[Token], on_entities: Callable[[int], None] | None = None
+) -> tuple[int, int]:
     """Send tokens as ``GRAPH.BULK`` commands of bounded size; return (nodes, edges) created."""
     nodes = edges = 0
     first = True
@@ -129,7 +130,9 @@ def send(conn: Any, graph: str, tokens: Iterator[Token], on_entities: Callable[[
 
     for token in tokens:
         # A command carries nodes before edges; flush before edges so positions are settled.
-        if pending and (size + len(token.payload) > MAX_COMMAND_BYTES or (token.kind == "edge" and pending[-1].kind == "node")):
+        if pending and (
+            size + len(token.payload) > MAX_COMMAND_BYTES or (token.kind == "edge" and pending[-1].kind == "node")
+        ):
             flush()
         pending.append(token)
         size += len(token.payload)

@@ -19,8 +19,17 @@ from . import documents, organisations, patterns, population, writers
 from .sources import KEMNAKER_DATES, Builder
 
 Progress = Callable[[str, int, int], None]
-STEPS = ("population", "organisations", "documents", "patterns", "bp2mi", "kemnaker", "kemlu", "registries",
-         "ground_truth")
+STEPS = (
+    "population",
+    "organisations",
+    "documents",
+    "patterns",
+    "bp2mi",
+    "kemnaker",
+    "kemlu",
+    "registries",
+    "ground_truth",
+)
 
 
 def _stream(seed: int, k: int) -> np.random.Generator:
@@ -76,8 +85,12 @@ def generate(workers: int, seed: int, out: Path, mess: float = 0.3, progress: Pr
     files["kemlu_lapor_diri.jsonl"] = len(kl)
     step("kemlu")
     complaints = b.pengaduan()
-    for name, df in (("p3mi_registry.csv", b.p3mi_registry()), ("lpk_registry.csv", b.lpk_registry()),
-                     ("mitra_registry.csv", b.mitra_registry()), ("pengaduan.csv", complaints)):
+    for name, df in (
+        ("p3mi_registry.csv", b.p3mi_registry()),
+        ("lpk_registry.csv", b.lpk_registry()),
+        ("mitra_registry.csv", b.mitra_registry()),
+        ("pengaduan.csv", complaints),
+    ):
         writers.write_csv(df, out / name, ",")
         files[name] = len(df)
     step("registries")
@@ -90,18 +103,23 @@ def generate(workers: int, seed: int, out: Path, mess: float = 0.3, progress: Pr
     orgs = b.variants.frame()
     writers.write_csv(orgs, gt / "organisations.csv", ",")
     summary = {
-        "workers": workers, "seed": seed, "mess": mess,
+        "workers": workers,
+        "seed": seed,
+        "mess": mess,
         "persons": int(persons_truth["person_id"].nunique()),
         "placements": int((pl["channel"] != population.NEVER_DEPARTED).sum()),
         "records": {k: v for k, v in files.items() if v},
         "files": sorted(p.name for p in out.iterdir() if p.is_file()),
-        "persons_by_channel": {str(k): int(v) for k, v in
-                               pl.drop_duplicates("person")["channel"].value_counts().sort_index().items()},
-        "patterns_by_rule": {str(k): int(v) for k, v in
-                             pat.groupby("rule_id")["pattern_id"].nunique().sort_index().items()},
+        "persons_by_channel": {
+            str(k): int(v) for k, v in pl.drop_duplicates("person")["channel"].value_counts().sort_index().items()
+        },
+        "patterns_by_rule": {
+            str(k): int(v) for k, v in pat.groupby("rule_id")["pattern_id"].nunique().sort_index().items()
+        },
         "pattern_rows": len(pat),
-        "organisations": {str(k): int(v) for k, v in
-                          orgs.drop_duplicates("org_id")["kind"].value_counts().sort_index().items()},
+        "organisations": {
+            str(k): int(v) for k, v in orgs.drop_duplicates("org_id")["kind"].value_counts().sort_index().items()
+        },
     }
     (gt / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     step("ground_truth")

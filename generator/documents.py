@@ -32,8 +32,9 @@ def add(rng: np.random.Generator, pl: pd.DataFrame) -> None:
     pl["id_sisko"] = np.where(channel == PROCEDURAL, _ids("SK-", years, rng), "")
     pl["cert_date"] = np.where(formal, depart - rng.integers(30, 200, n) * DAY, np.datetime64("NaT", "D"))
     cert_serial = rng.permutation(n) + 1
-    pl["cert_no"] = np.where(formal, [f"{k + 1:04d}/SKK/{y}/{s:07d}" for k, y, s in zip(
-        pl["lpk"], years, cert_serial, strict=True)], "")
+    pl["cert_no"] = np.where(
+        formal, [f"{k + 1:04d}/SKK/{y}/{s:07d}" for k, y, s in zip(pl["lpk"], years, cert_serial, strict=True)], ""
+    )
     pl["pk_date"] = np.where(formal, depart - rng.integers(7, 60, n) * DAY, np.datetime64("NaT", "D"))
     # one SIP2MI per job order: (agency, employer, year)
     key = pd.Series(pl["p3mi_head"].astype(str) + "|" + pl["employer"].astype(str) + "|" + years.astype(str))
@@ -54,12 +55,14 @@ def add(rng: np.random.Generator, pl: pd.DataFrame) -> None:
     # Kemnaker registration (SIAPkerja): most placements, before departure
     registered = formal & ((channel == NEVER_DEPARTED) | (rng.random(n) < 0.9))
     pl["kemnaker"] = registered
-    pl["reg_id"] = np.where(registered, _ids("SIAP-", (depart - 90 * DAY).astype("datetime64[Y]").astype(int) + 1970,
-                                             rng, 8), "")
+    pl["reg_id"] = np.where(
+        registered, _ids("SIAP-", (depart - 90 * DAY).astype("datetime64[Y]").astype(int) + 1970, rng, 8), ""
+    )
     pl["reg_date"] = depart - rng.integers(60, 200, n) * DAY
     pl["agreement_date"] = depart - rng.integers(20, 55, n) * DAY
-    pl["agreement_no"] = [f"PP/{h + 1:04d}/{y}/{s:06d}" for h, y, s in zip(
-        pl["p3mi_head"], years, rng.permutation(n) + 1, strict=True)]
+    pl["agreement_no"] = [
+        f"PP/{h + 1:04d}/{y}/{s:06d}" for h, y, s in zip(pl["p3mi_head"], years, rng.permutation(n) + 1, strict=True)
+    ]
     status = np.where(channel == NEVER_DEPARTED, np.where(rng.random(n) < 0.55, "BATAL", "TERDAFTAR"), "BERANGKAT")
     late = (channel == PROCEDURAL) & (depart >= np.datetime64("2024-09-15")) & (rng.random(n) < 0.5)
     status[late] = "TERDAFTAR"  # extract taken before the status was updated
@@ -69,6 +72,9 @@ def add(rng: np.random.Generator, pl: pd.DataFrame) -> None:
     kemlu = (channel == NON_PROCEDURAL) | ((channel == PROCEDURAL) & (rng.random(n) < 0.5))
     pl["kemlu"] = kemlu
     pl["kemlu_id"] = np.where(kemlu, _ids("LD", years, rng, 7), "")
-    visa = np.where(channel == NON_PROCEDURAL,
-                    rng.choice(["visit", "umrah", "work", "student"], n, p=[0.45, 0.2, 0.3, 0.05]), "work")
+    visa = np.where(
+        channel == NON_PROCEDURAL,
+        rng.choice(["visit", "umrah", "work", "student"], n, p=[0.45, 0.2, 0.3, 0.05]),
+        "work",
+    )
     pl["visa"] = visa

@@ -79,8 +79,9 @@ def phone_styles(rng: np.random.Generator, phones: np.ndarray) -> np.ndarray:
     out = np.empty(len(phones), dtype=object)
     for i, (p, s) in enumerate(zip(phones, style, strict=True)):
         core = p[1:]
-        out[i] = (p, "+62" + core, "62" + core, f"{p[:4]}-{p[4:8]}-{p[8:]}",
-                  f"+62 {core[:3]} {core[3:7]} {core[7:]}")[s]
+        out[i] = (p, "+62" + core, "62" + core, f"{p[:4]}-{p[4:8]}-{p[8:]}", f"+62 {core[:3]} {core[3:7]} {core[7:]}")[
+            s
+        ]
     return out
 
 

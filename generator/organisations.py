@@ -35,8 +35,17 @@ def _office_phone(rng: np.random.Generator, area: str) -> str:
     return f"({area}) {int(rng.integers(100, 999))}{int(rng.integers(1000, 9999))}"
 
 
-AREA_CODES = {"31": "021", "32": "022", "33": "024", "35": "031", "36": "021", "52": "0370", "18": "0721",
-              "12": "061", "51": "0361"}
+AREA_CODES = {
+    "31": "021",
+    "32": "022",
+    "33": "024",
+    "35": "031",
+    "36": "021",
+    "52": "0370",
+    "18": "0721",
+    "12": "061",
+    "51": "0361",
+}
 
 
 def make_p3mi(rng: np.random.Generator, regions: Regions, n_head: int) -> pd.DataFrame:
@@ -55,9 +64,12 @@ def make_p3mi(rng: np.random.Generator, regions: Regions, n_head: int) -> pd.Dat
         "no_sip3mi": [f"KEP.{n}/MEN/{str(t)[:4]}" for n, t in zip(nums, terbit, strict=True)],
         "nama_perusahaan": names_,
         "nib": [f"{x:013d}" for x in rng.integers(10**12, 10**13 - 1, n_head)],
-        "alamat": [f"Jl. {names.ID_WORDS[int(rng.integers(len(names.ID_WORDS)))]} Raya No. "
-                   f"{int(rng.integers(1, 200))}, "
-                   f"{regions.regency_name(r)}" for r in reg],
+        "alamat": [
+            f"Jl. {names.ID_WORDS[int(rng.integers(len(names.ID_WORDS)))]} Raya No. "
+            f"{int(rng.integers(1, 200))}, "
+            f"{regions.regency_name(r)}"
+            for r in reg
+        ],
         "kode_kabkota": reg,
         "telepon": [_office_phone(rng, AREA_CODES.get(p, "021")) for p in prov],
         "email": [f"info@{n.removeprefix('PT ').replace(' ', '').lower()}.co.id" for n in names_],
@@ -80,12 +92,17 @@ def make_p3mi(rng: np.random.Generator, regions: Regions, n_head: int) -> pd.Dat
                 continue
             r = regions.regencies[bp][int(rng.integers(len(regions.regencies[bp])))]
             row = head.loc[i].to_dict()
-            row.update(no_sip3mi=f"{row['no_sip3mi']}/CAB.{k + 1:02d}", kode_kabkota=r, province=bp,
-                       alamat=f"Jl. {names.ID_WORDS[int(rng.integers(len(names.ID_WORDS)))]} No. "
-                              f"{int(rng.integers(1, 99))}, {regions.regency_name(r)}",
-                       telepon=_office_phone(rng, AREA_CODES.get(bp, "0351")),
-                       kantor_pusat_sip3mi=row["no_sip3mi"], head=i,
-                       tanggal_terbit=row["tanggal_terbit"] + int(rng.integers(30, 900)) * np.timedelta64(1, "D"))
+            row.update(
+                no_sip3mi=f"{row['no_sip3mi']}/CAB.{k + 1:02d}",
+                kode_kabkota=r,
+                province=bp,
+                alamat=f"Jl. {names.ID_WORDS[int(rng.integers(len(names.ID_WORDS)))]} No. "
+                f"{int(rng.integers(1, 99))}, {regions.regency_name(r)}",
+                telepon=_office_phone(rng, AREA_CODES.get(bp, "0351")),
+                kantor_pusat_sip3mi=row["no_sip3mi"],
+                head=i,
+                tanggal_terbit=row["tanggal_terbit"] + int(rng.integers(30, 900)) * np.timedelta64(1, "D"),
+            )
             branch_rows.append(row)
     p3mi = pd.concat([head, pd.DataFrame(branch_rows)], ignore_index=True) if branch_rows else head
     p3mi["tanggal_terbit"] = p3mi["tanggal_terbit"].astype("datetime64[s]")
@@ -93,8 +110,20 @@ def make_p3mi(rng: np.random.Generator, regions: Regions, n_head: int) -> pd.Dat
 
 
 def _foreign_phone(rng: np.random.Generator, iso: str) -> str:
-    cc = {"TW": "+886", "MY": "+60", "HK": "+852", "KR": "+82", "JP": "+81", "SG": "+65", "SA": "+966",
-          "AE": "+971", "QA": "+974", "KW": "+965", "BN": "+673", "TR": "+90"}.get(iso, "+44")
+    cc = {
+        "TW": "+886",
+        "MY": "+60",
+        "HK": "+852",
+        "KR": "+82",
+        "JP": "+81",
+        "SG": "+65",
+        "SA": "+966",
+        "AE": "+971",
+        "QA": "+974",
+        "KW": "+965",
+        "BN": "+673",
+        "TR": "+90",
+    }.get(iso, "+44")
     return f"{cc} {int(rng.integers(10_000_000, 99_999_999))}"
 
 
@@ -124,20 +153,27 @@ def build(rng: np.random.Generator, regions: Regions, persons: pd.DataFrame, pl:
     # foreign partner agencies and their P3MI partners, per destination
     taken: set[str] = set()
     mitra_rows, part_rows = [], []
-    placed = (scheme == "P to P")
+    placed = scheme == "P to P"
     total_pp = max(1, int(placed.sum()))
     for c in ref.COUNTRIES:
         vol = int((placed & (country == c.iso2)).sum())
         n_m = max(2, math.ceil(math.sqrt(vol) * 0.6))
         share = vol / total_pp
-        serving = rng.choice(n_head, size=min(n_head, max(3, round(n_head * min(1.0, 0.05 + share * 4)))),
-                             replace=False)
+        serving = rng.choice(
+            n_head, size=min(n_head, max(3, round(n_head * min(1.0, 0.05 + share * 4)))), replace=False
+        )
         for nm in names.agency_abroad_names(rng, c.style, n_m, taken):
             m = len(mitra_rows)
-            mitra_rows.append({"nama": nm, "iso2": c.iso2, "kind": "mitra",
-                               "alamat": f"{c.cities[int(rng.integers(len(c.cities)))]}, {c.name_en}",
-                               "telepon": _foreign_phone(rng, c.iso2),
-                               "status": rng.choice(["TERVERIFIKASI", "DITOLAK", "BLACKLIST"], p=[0.94, 0.04, 0.02])})
+            mitra_rows.append(
+                {
+                    "nama": nm,
+                    "iso2": c.iso2,
+                    "kind": "mitra",
+                    "alamat": f"{c.cities[int(rng.integers(len(c.cities)))]}, {c.name_en}",
+                    "telepon": _foreign_phone(rng, c.iso2),
+                    "status": rng.choice(["TERVERIFIKASI", "DITOLAK", "BLACKLIST"], p=[0.94, 0.04, 0.02]),
+                }
+            )
             for p in rng.choice(serving, size=min(len(serving), int(rng.integers(1, 4))), replace=False):
                 part_rows.append({"mitra": m, "p3mi": int(p), "weight": float(rng.lognormal(0, 1))})
     # syarikah (SPSK), each with 1-3 P3MI partners, each P3MI with at most 3 syarikah
@@ -148,8 +184,16 @@ def build(rng: np.random.Generator, regions: Regions, persons: pd.DataFrame, pl:
     load = {int(p): 0 for p in sa_serving}
     for nm in names.syarikah_names(rng, n_sy):
         m = len(mitra_rows)
-        mitra_rows.append({"nama": nm, "iso2": "SA", "kind": "syarikah", "alamat": "Riyadh, Saudi Arabia",
-                           "telepon": _foreign_phone(rng, "SA"), "status": "TERVERIFIKASI"})
+        mitra_rows.append(
+            {
+                "nama": nm,
+                "iso2": "SA",
+                "kind": "syarikah",
+                "alamat": "Riyadh, Saudi Arabia",
+                "telepon": _foreign_phone(rng, "SA"),
+                "status": "TERVERIFIKASI",
+            }
+        )
         free = [p for p, k in load.items() if k < 3]
         for p in rng.choice(free, size=min(len(free), int(rng.integers(1, 4))), replace=False):
             load[int(p)] += 1
@@ -184,8 +228,11 @@ def build(rng: np.random.Generator, regions: Regions, persons: pd.DataFrame, pl:
     pl["p3mi_head"] = p_head
     # licence written on the placement: a branch in the worker's province if the company has one
     prov = persons["regency"].str[:2].to_numpy()[pl["person"].to_numpy()]
-    branch_of = {(int(h), p): i for i, h, p in zip(p3mi.index, p3mi["head"], p3mi["province"], strict=True)
-                 if p3mi.at[i, "kantor_pusat_sip3mi"]}
+    branch_of = {
+        (int(h), p): i
+        for i, h, p in zip(p3mi.index, p3mi["head"], p3mi["province"], strict=True)
+        if p3mi.at[i, "kantor_pusat_sip3mi"]
+    }
     lic = p_head.copy()
     if branch_of:
         use = rng.random(n) < 0.8
@@ -206,16 +253,19 @@ def build(rng: np.random.Generator, regions: Regions, persons: pd.DataFrame, pl:
         if len(idx):
             size = max(1, math.ceil(len(idx) * 0.85))
             base = len(emp_rows)
-            emp_rows += [{"name": nm, "iso2": c.iso2, "kind": "perseorangan"}
-                         for nm in names.household_names(rng, c.style, size)]
+            emp_rows += [
+                {"name": nm, "iso2": c.iso2, "kind": "perseorangan"} for nm in names.household_names(rng, c.style, size)
+            ]
             employer[idx] = base + rng.integers(0, size, len(idx))
         comp_taken: set[str] = set()
         for jb in np.unique(job[in_c & ~household & (scheme != "SPSK")]):
             idx = np.flatnonzero(in_c & ~household & (scheme != "SPSK") & (job == jb))
             size = max(1, math.ceil(len(idx) / 25))
             base = len(emp_rows)
-            emp_rows += [{"name": nm, "iso2": c.iso2, "kind": "badan hukum"}
-                         for nm in names.company_names(rng, c.style, jb, size, comp_taken)]
+            emp_rows += [
+                {"name": nm, "iso2": c.iso2, "kind": "badan hukum"}
+                for nm in names.company_names(rng, c.style, jb, size, comp_taken)
+            ]
             w = 1.0 / np.arange(1, size + 1) ** 0.8
             employer[idx] = base + rng.choice(size, len(idx), p=w / w.sum())
     # SPSK: the syarikah is the employer of record
@@ -236,22 +286,29 @@ def build(rng: np.random.Generator, regions: Regions, persons: pd.DataFrame, pl:
     n_lpk = max(10, math.ceil(wants_lpk.sum() / 400))
     lpk_prov_counts = pd.Series(prov[wants_lpk]).value_counts()
     lpk_prov = lpk_prov_counts.index.to_numpy()[
-        rng.choice(len(lpk_prov_counts), n_lpk, p=(lpk_prov_counts / lpk_prov_counts.sum()).to_numpy())]
+        rng.choice(len(lpk_prov_counts), n_lpk, p=(lpk_prov_counts / lpk_prov_counts.sum()).to_numpy())
+    ]
     lpk_reg = [regions.regencies[p][int(rng.integers(len(regions.regencies[p])))] for p in lpk_prov]
     lpk_names = names.unique_company_names(rng, n_lpk, "LPK", k=2)
-    lpk = pd.DataFrame({
-        "no_izin": [f"{i + 1:04d}/LPK/{r.replace('.', '')}/{int(rng.integers(2008, 2018))}"
-                    for i, r in enumerate(lpk_reg)],
-        "nama_lpk": lpk_names,
-        "alamat": [f"Jl. {names.ID_WORDS[int(rng.integers(len(names.ID_WORDS)))]} No. {int(rng.integers(1, 150))}, "
-                   f"{regions.regency_name(r)}" for r in lpk_reg],
-        "kode_kabkota": lpk_reg,
-        "telepon": [f"08{int(rng.integers(11, 99))}{int(rng.integers(10_000_000, 99_999_999))}" for _ in lpk_reg],
-        "pemilik": names.person_names(rng, rng.random(n_lpk) < 0.3)[0],
-        "kapasitas_per_bulan": 0,
-        "status": rng.choice(["AKTIF", "NONAKTIF"], n_lpk, p=[0.95, 0.05]),
-        "province": lpk_prov,
-    })
+    lpk = pd.DataFrame(
+        {
+            "no_izin": [
+                f"{i + 1:04d}/LPK/{r.replace('.', '')}/{int(rng.integers(2008, 2018))}" for i, r in enumerate(lpk_reg)
+            ],
+            "nama_lpk": lpk_names,
+            "alamat": [
+                f"Jl. {names.ID_WORDS[int(rng.integers(len(names.ID_WORDS)))]} No. {int(rng.integers(1, 150))}, "
+                f"{regions.regency_name(r)}"
+                for r in lpk_reg
+            ],
+            "kode_kabkota": lpk_reg,
+            "telepon": [f"08{int(rng.integers(11, 99))}{int(rng.integers(10_000_000, 99_999_999))}" for _ in lpk_reg],
+            "pemilik": names.person_names(rng, rng.random(n_lpk) < 0.3)[0],
+            "kapasitas_per_bulan": 0,
+            "status": rng.choice(["AKTIF", "NONAKTIF"], n_lpk, p=[0.95, 0.05]),
+            "province": lpk_prov,
+        }
+    )
     lpk_of = np.full(n, -1)
     by_prov = {p: np.flatnonzero(lpk_prov == p) for p in np.unique(lpk_prov)}
     active = np.flatnonzero(lpk["status"].to_numpy() == "AKTIF")
@@ -297,5 +354,3 @@ def sponsor_names(rng: np.random.Generator, n: int) -> list[str]:
         out.append(f"{out[i]} {i}")
         i += 1
     return out
-
-

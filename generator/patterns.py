@@ -57,8 +57,7 @@ def _record(truth: Truth, pid: str, rule: str, pl: pd.DataFrame, i: int, role: s
         truth.add(pid, rule, f"{source}_record", key, role)
 
 
-def plant(rng: np.random.Generator, persons: pd.DataFrame, pl: pd.DataFrame, org: Organisations,
-          truth: Truth) -> None:
+def plant(rng: np.random.Generator, persons: pd.DataFrame, pl: pd.DataFrame, org: Organisations, truth: Truth) -> None:
     n = len(pl)
     used = np.zeros(n, dtype=bool)
     channel = pl["channel"].to_numpy()
@@ -81,13 +80,15 @@ def plant(rng: np.random.Generator, persons: pd.DataFrame, pl: pd.DataFrame, org
         serial = np.array([int(persons.at[p, "nik"][-4:])])
         if rng.random() < 0.7:  # declared birth date falsified, the NIK tells the truth
             persons.at[p, "birth"], persons.at[p, "declared_birth"] = true_birth, adult_birth
-            persons.at[p, "nik"] = make_nik(np.array([persons.at[p, "district"]]), np.array([true_birth]), female,
-                                            serial)[0]
+            persons.at[p, "nik"] = make_nik(
+                np.array([persons.at[p, "district"]]), np.array([true_birth]), female, serial
+            )[0]
             role = "declared_birth_falsified"
         else:  # NIK forged with an adult birth date, the declared date is the true one
             persons.at[p, "birth"], persons.at[p, "declared_birth"] = true_birth, true_birth
-            persons.at[p, "nik"] = make_nik(np.array([persons.at[p, "district"]]), np.array([adult_birth]), female,
-                                            serial)[0]
+            persons.at[p, "nik"] = make_nik(
+                np.array([persons.at[p, "district"]]), np.array([adult_birth]), female, serial
+            )[0]
             role = "nik_forged"
         pid = truth.new("R1")
         for rule in ("R1", "R11"):
@@ -107,12 +108,20 @@ def plant(rng: np.random.Generator, persons: pd.DataFrame, pl: pd.DataFrame, org
 
     # R2: household workers sent to a moratorium country outside SPSK
     households = org.employers
-    by_country = {iso: np.flatnonzero(g) for iso, g in ((iso, (households["iso2"] == iso).to_numpy() & (
-        households["kind"] == "perseorangan").to_numpy()) for iso in ref.MORATORIUM)}
-    mitras_of = {iso: np.flatnonzero((org.mitra["iso2"] == iso).to_numpy() & (org.mitra["kind"] == "mitra").to_numpy())
-                 for iso in ref.MORATORIUM}
-    for i in _pick(rng, proc & (scheme == "P to P") & np.isin(job, ["PLRT", "CG", "BABY", "DRV"]), _count(n, 0.0015),
-                   used):
+    by_country = {
+        iso: np.flatnonzero(g)
+        for iso, g in (
+            (iso, (households["iso2"] == iso).to_numpy() & (households["kind"] == "perseorangan").to_numpy())
+            for iso in ref.MORATORIUM
+        )
+    }
+    mitras_of = {
+        iso: np.flatnonzero((org.mitra["iso2"] == iso).to_numpy() & (org.mitra["kind"] == "mitra").to_numpy())
+        for iso in ref.MORATORIUM
+    }
+    for i in _pick(
+        rng, proc & (scheme == "P to P") & np.isin(job, ["PLRT", "CG", "BABY", "DRV"]), _count(n, 0.0015), used
+    ):
         iso = rng.choice(["SA", "AE", "KW", "QA", "JO", "OM", "BH"], p=[0.45, 0.2, 0.1, 0.1, 0.05, 0.05, 0.05])
         pool = by_country[iso]
         if len(pool):
@@ -155,7 +164,8 @@ def plant(rng: np.random.Generator, persons: pd.DataFrame, pl: pd.DataFrame, org
 
     # R5: overcharging on a zero-cost job after the transition
     zero = np.array([ref.JOB[j].zero_cost for j in job]) & (
-        pl["depart"].to_numpy() >= np.datetime64(ref.ZERO_COST_FROM))
+        pl["depart"].to_numpy() >= np.datetime64(ref.ZERO_COST_FROM)
+    )
     r5 = _pick(rng, proc & zero & (scheme != "G to G"), _count(n, 0.002), used)
     for i in r5:
         pl.at[i, "cost"] = int(rng.integers(6, 90)) * 250_000
@@ -204,8 +214,9 @@ def plant(rng: np.random.Generator, persons: pd.DataFrame, pl: pd.DataFrame, org
         src = group[0]
         for h in group:
             for col in ("telepon", "alamat", "direktur"):
-                org.p3mi.loc[(org.p3mi["head"] == h) & (org.p3mi["kantor_pusat_sip3mi"] == ""), col] = \
-                    org.p3mi.at[src, col]
+                org.p3mi.loc[(org.p3mi["head"] == h) & (org.p3mi["kantor_pusat_sip3mi"] == ""), col] = org.p3mi.at[
+                    src, col
+                ]
             truth.add(pid, "H1", "p3mi", org.p3mi.at[h, "no_sip3mi"], "shell_agency")
         active = np.setdiff1d(active, group)
 
@@ -218,8 +229,16 @@ def plant(rng: np.random.Generator, persons: pd.DataFrame, pl: pd.DataFrame, org
         have = parts.loc[parts["mitra"] == s, "p3mi"].to_numpy()
         extra = rng.choice(free, size=5 - min(len(have), 3), replace=False)
         free = np.setdiff1d(free, extra)
-        new = pd.DataFrame({"mitra": s, "p3mi": extra, "weight": 1.0, "iso2": "SA", "kind": "syarikah",
-                            "bad_from": np.datetime64("NaT", "D")})
+        new = pd.DataFrame(
+            {
+                "mitra": s,
+                "p3mi": extra,
+                "weight": 1.0,
+                "iso2": "SA",
+                "kind": "syarikah",
+                "bad_from": np.datetime64("NaT", "D"),
+            }
+        )
         parts = pd.concat([parts, new], ignore_index=True)
         # some of its SPSK placements go through the new partners
         its = np.flatnonzero((pl["mitra"].to_numpy() == s) & (scheme == "SPSK"))
@@ -238,8 +257,9 @@ def plant(rng: np.random.Generator, persons: pd.DataFrame, pl: pd.DataFrame, org
         pid = truth.new("H2")
         truth.add(pid, "H2", "mitra", org.mitra.at[m, "nama"], "tainted_mitra")
         for h in grp["p3mi"]:
-            truth.add(pid, "H2", "p3mi", org.p3mi.at[int(h), "no_sip3mi"], "agency_" +
-                      org.p3mi.at[int(h), "status"].lower())
+            truth.add(
+                pid, "H2", "p3mi", org.p3mi.at[int(h), "no_sip3mi"], "agency_" + org.p3mi.at[int(h), "status"].lower()
+            )
 
     # H3: non-procedural workers on visit/umrah visas clustered around a few employers
     nonproc = channel == NON_PROCEDURAL
@@ -252,8 +272,9 @@ def plant(rng: np.random.Generator, persons: pd.DataFrame, pl: pd.DataFrame, org
         members = _pick(rng, nonproc, int(rng.integers(6, 21)), used)
         pl.loc[pl.index[members], "country"] = iso
         pl.loc[pl.index[members], "employer"] = emp
-        pl.loc[pl.index[members], "visa"] = rng.choice(["visit", "umrah"], size=len(members),
-                                                      p=[0.5, 0.5] if iso == "SA" else [1.0, 0.0])
+        pl.loc[pl.index[members], "visa"] = rng.choice(
+            ["visit", "umrah"], size=len(members), p=[0.5, 0.5] if iso == "SA" else [1.0, 0.0]
+        )
         pl.loc[pl.index[members], "job"] = rng.choice(["PLRT", "DRV", "CG"], size=len(members), p=[0.7, 0.15, 0.15])
         pid = truth.new("H3")
         truth.add(pid, "H3", "employer", households.at[emp, "name"], "employer")
@@ -264,8 +285,7 @@ def plant(rng: np.random.Generator, persons: pd.DataFrame, pl: pd.DataFrame, org
     formal = channel != NON_PROCEDURAL
     month = pl["cert_date"].to_numpy().astype("datetime64[M]")
     lpk = pl["lpk"].to_numpy()
-    busiest = pd.DataFrame({"lpk": lpk[formal], "m": month[formal]}).groupby(["lpk", "m"]).size().groupby(
-        "lpk").max()
+    busiest = pd.DataFrame({"lpk": lpk[formal], "m": month[formal]}).groupby(["lpk", "m"]).size().groupby("lpk").max()
     cap = np.full(len(org.lpk), 20)
     cap[busiest.index.to_numpy()] = np.maximum(20, np.ceil(busiest.to_numpy() * 1.3 / 10) * 10).astype(int)
     org.lpk["kapasitas_per_bulan"] = cap
@@ -309,7 +329,8 @@ def plant(rng: np.random.Generator, persons: pd.DataFrame, pl: pd.DataFrame, org
         _record(truth, pid, "R8", pl, i, role, "kemlu")
     # placements moved in time or place above must still follow the zero-cost rule unless planted for R5
     zero_now = np.array([ref.JOB[j].zero_cost for j in pl["job"]]) & (
-        pl["depart"].to_numpy() >= np.datetime64(ref.ZERO_COST_FROM))
+        pl["depart"].to_numpy() >= np.datetime64(ref.ZERO_COST_FROM)
+    )
     zero_now[r5] = False
     pl.loc[zero_now, "cost"] = 0
     pl["used_by_pattern"] = used

@@ -119,15 +119,24 @@ def make_placements(rng: np.random.Generator, n_persons: int) -> tuple[pd.DataFr
     same_job = same & (rng.random(n) < 0.8)
     job[same_job] = job[first_of[person[same_job]]]
 
-    placements = pd.DataFrame({
-        "placement": np.arange(n), "person": person, "seq": seq, "channel": ch, "depart": depart,
-        "country": country, "job": job, "spsk": spsk,
-    })
+    placements = pd.DataFrame(
+        {
+            "placement": np.arange(n),
+            "person": person,
+            "seq": seq,
+            "channel": ch,
+            "depart": depart,
+            "country": country,
+            "job": job,
+            "spsk": spsk,
+        }
+    )
     return placements, first_of
 
 
-def make_persons(rng: np.random.Generator, regions: Regions, placements: pd.DataFrame, n_persons: int,
-                 first_of: np.ndarray) -> pd.DataFrame:
+def make_persons(
+    rng: np.random.Generator, regions: Regions, placements: pd.DataFrame, n_persons: int, first_of: np.ndarray
+) -> pd.DataFrame:
     first = placements.iloc[first_of]
     female_share = np.array([ref.JOB[j].female for j in first["job"]])
     female = rng.random(n_persons) < female_share
@@ -136,10 +145,18 @@ def make_persons(rng: np.random.Generator, regions: Regions, placements: pd.Data
     reg, dist = regions.sample(rng, n_persons)
     full, father = names.person_names(rng, female)
     serial = rng.integers(1, 10000, n_persons)
-    persons = pd.DataFrame({
-        "person": np.arange(n_persons), "person_id": [f"P{i:07d}" for i in range(1, n_persons + 1)],
-        "female": female, "birth": birth, "regency": reg, "district": dist, "name": full, "father": father,
-    })
+    persons = pd.DataFrame(
+        {
+            "person": np.arange(n_persons),
+            "person_id": [f"P{i:07d}" for i in range(1, n_persons + 1)],
+            "female": female,
+            "birth": birth,
+            "regency": reg,
+            "district": dist,
+            "name": full,
+            "father": father,
+        }
+    )
     persons["nik"] = make_nik(dist, birth, female, serial)
     # make NIKs unique: redraw the serial of duplicates
     for _ in range(20):
@@ -148,19 +165,37 @@ def make_persons(rng: np.random.Generator, regions: Regions, placements: pd.Data
             break
         serial[dup] = rng.integers(1, 10000, int(dup.sum()))
         persons["nik"] = make_nik(dist, birth, female, serial)
-    persons["phone"] = [f"0{p}{n:08d}" for p, n in zip(
-        np.asarray(ref.INDONESIAN_MOBILE_PREFIXES)[rng.integers(0, len(ref.INDONESIAN_MOBILE_PREFIXES), n_persons)],
-        rng.integers(10_000_000, 99_999_999, n_persons), strict=True)]
+    persons["phone"] = [
+        f"0{p}{n:08d}"
+        for p, n in zip(
+            np.asarray(ref.INDONESIAN_MOBILE_PREFIXES)[rng.integers(0, len(ref.INDONESIAN_MOBILE_PREFIXES), n_persons)],
+            rng.integers(10_000_000, 99_999_999, n_persons),
+            strict=True,
+        )
+    ]
     persons["phone"] = [p[:11] if p[-1] in "012" else p for p in persons["phone"]]
     letters = np.asarray(list("ABCEX"))[rng.choice(5, n_persons, p=[0.05, 0.3, 0.5, 0.1, 0.05])]
     pnum = rng.permutation(9_000_000)[:n_persons] + 1_000_000 if n_persons <= 9_000_000 else None
     persons["passport"] = [f"{a}{b:07d}" for a, b in zip(letters, pnum, strict=True)]
     rt, rw = rng.integers(1, 20, n_persons), rng.integers(1, 12, n_persons)
-    street = np.asarray(["Dusun Krajan", "Dsn. Sumberejo", "Jl. Raya", "Dusun Kidul", "Jl. Masjid", "Dsn. Wetan",
-                         "Dusun Lor", "Jl. Pahlawan", "Kp. Cibeureum", "Dusun Tengah"])[rng.integers(0, 10, n_persons)]
+    street = np.asarray(
+        [
+            "Dusun Krajan",
+            "Dsn. Sumberejo",
+            "Jl. Raya",
+            "Dusun Kidul",
+            "Jl. Masjid",
+            "Dsn. Wetan",
+            "Dusun Lor",
+            "Jl. Pahlawan",
+            "Kp. Cibeureum",
+            "Dusun Tengah",
+        ]
+    )[rng.integers(0, 10, n_persons)]
     dname = [regions.name.get(d, "") for d in dist]
-    persons["address"] = [f"{s} RT {a:03d}/RW {b:03d}, Kec. {d}" for s, a, b, d in zip(street, rt, rw, dname,
-                                                                                          strict=True)]
+    persons["address"] = [
+        f"{s} RT {a:03d}/RW {b:03d}, Kec. {d}" for s, a, b, d in zip(street, rt, rw, dname, strict=True)
+    ]
     return persons
 
 
@@ -168,5 +203,10 @@ def make_nik(district: np.ndarray, birth: np.ndarray, female: np.ndarray, serial
     b = pd.DatetimeIndex(birth)
     day = b.day.to_numpy() + 40 * female.astype(int)
     ds = pd.Series(district).str.replace(".", "", regex=False).to_numpy()
-    return np.array([f"{d}{dd:02d}{m:02d}{y % 100:02d}{s:04d}" for d, dd, m, y, s in zip(
-        ds, day, b.month.to_numpy(), b.year.to_numpy(), serial, strict=True)], dtype=object)
+    return np.array(
+        [
+            f"{d}{dd:02d}{m:02d}{y % 100:02d}{s:04d}"
+            for d, dd, m, y, s in zip(ds, day, b.month.to_numpy(), b.year.to_numpy(), serial, strict=True)
+        ],
+        dtype=object,
+    )

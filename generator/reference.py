@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (data tables and fixed XML parts)
 """Reference data and calibrated shares used by the generator (see shared/domain/CALIBRATION.md)."""
 
 from __future__ import annotations
@@ -28,19 +27,85 @@ class Country:
 
 
 COUNTRIES: tuple[Country, ...] = (
-    Country("TW", "Taiwan", "Taiwan", 83_216, ("KDEI Taipei",), ("Taipei", "Taichung", "Kaohsiung", "Taoyuan", "Tainan", "Hsinchu"), "tw"),
-    Country("MY", "Malaysia", "Malaysia", 72_260,
-            ("KBRI Kuala Lumpur", "KJRI Johor Bahru", "KJRI Kota Kinabalu", "KJRI Kuching", "KJRI Penang"),
-            ("Kuala Lumpur", "Johor Bahru", "Kota Kinabalu", "Kuching", "Penang", "Sandakan", "Tawau"), "my"),
-    Country("HK", "Hong Kong", "Hong Kong", 65_916, ("KJRI Hong Kong",), ("Hong Kong", "Kowloon", "Sha Tin", "Tuen Mun"), "hk"),
-    Country("KR", "Korea Selatan", "South Korea", 12_580, ("KBRI Seoul",), ("Seoul", "Busan", "Incheon", "Ansan", "Changwon"), "kr"),
-    Country("JP", "Jepang", "Japan", 9_673, ("KBRI Tokyo", "KJRI Osaka"), ("Tokyo", "Osaka", "Nagoya", "Fukuoka", "Ibaraki"), "jp"),
+    Country(
+        "TW",
+        "Taiwan",
+        "Taiwan",
+        83_216,
+        ("KDEI Taipei",),
+        ("Taipei", "Taichung", "Kaohsiung", "Taoyuan", "Tainan", "Hsinchu"),
+        "tw",
+    ),
+    Country(
+        "MY",
+        "Malaysia",
+        "Malaysia",
+        72_260,
+        ("KBRI Kuala Lumpur", "KJRI Johor Bahru", "KJRI Kota Kinabalu", "KJRI Kuching", "KJRI Penang"),
+        ("Kuala Lumpur", "Johor Bahru", "Kota Kinabalu", "Kuching", "Penang", "Sandakan", "Tawau"),
+        "my",
+    ),
+    Country(
+        "HK",
+        "Hong Kong",
+        "Hong Kong",
+        65_916,
+        ("KJRI Hong Kong",),
+        ("Hong Kong", "Kowloon", "Sha Tin", "Tuen Mun"),
+        "hk",
+    ),
+    Country(
+        "KR",
+        "Korea Selatan",
+        "South Korea",
+        12_580,
+        ("KBRI Seoul",),
+        ("Seoul", "Busan", "Incheon", "Ansan", "Changwon"),
+        "kr",
+    ),
+    Country(
+        "JP",
+        "Jepang",
+        "Japan",
+        9_673,
+        ("KBRI Tokyo", "KJRI Osaka"),
+        ("Tokyo", "Osaka", "Nagoya", "Fukuoka", "Ibaraki"),
+        "jp",
+    ),
     Country("SG", "Singapura", "Singapore", 7_898, ("KBRI Singapura",), ("Singapore",), "sg"),
-    Country("SA", "Arab Saudi", "Saudi Arabia", 6_310, ("KBRI Riyadh", "KJRI Jeddah"), ("Riyadh", "Jeddah", "Dammam", "Mecca", "Medina"), "ar", True),
+    Country(
+        "SA",
+        "Arab Saudi",
+        "Saudi Arabia",
+        6_310,
+        ("KBRI Riyadh", "KJRI Jeddah"),
+        ("Riyadh", "Jeddah", "Dammam", "Mecca", "Medina"),
+        "ar",
+        True,
+    ),
     Country("IT", "Italia", "Italy", 3_519, ("KBRI Roma",), ("Rome", "Milan", "Naples"), "west"),
-    Country("BN", "Brunei Darussalam", "Brunei", 2_872, ("KBRI Bandar Seri Begawan",), ("Bandar Seri Begawan", "Kuala Belait"), "my"),
-    Country("TR", "Turki", "Turkey", 2_289, ("KBRI Ankara", "KJRI Istanbul"), ("Istanbul", "Ankara", "Antalya"), "west"),
-    Country("AE", "Uni Emirat Arab", "United Arab Emirates", 1_400, ("KBRI Abu Dhabi", "KJRI Dubai"), ("Dubai", "Abu Dhabi", "Sharjah"), "ar", True),
+    Country(
+        "BN",
+        "Brunei Darussalam",
+        "Brunei",
+        2_872,
+        ("KBRI Bandar Seri Begawan",),
+        ("Bandar Seri Begawan", "Kuala Belait"),
+        "my",
+    ),
+    Country(
+        "TR", "Turki", "Turkey", 2_289, ("KBRI Ankara", "KJRI Istanbul"), ("Istanbul", "Ankara", "Antalya"), "west"
+    ),
+    Country(
+        "AE",
+        "Uni Emirat Arab",
+        "United Arab Emirates",
+        1_400,
+        ("KBRI Abu Dhabi", "KJRI Dubai"),
+        ("Dubai", "Abu Dhabi", "Sharjah"),
+        "ar",
+        True,
+    ),
     Country("QA", "Qatar", "Qatar", 900, ("KBRI Doha",), ("Doha",), "ar", True),
     Country("KW", "Kuwait", "Kuwait", 600, ("KBRI Kuwait City",), ("Kuwait City",), "ar", True),
     Country("OM", "Oman", "Oman", 400, ("KBRI Muscat",), ("Muscat",), "ar", True),
@@ -50,7 +115,9 @@ COUNTRIES: tuple[Country, ...] = (
     Country("PL", "Polandia", "Poland", 900, ("KBRI Warsawa",), ("Warsaw", "Krakow"), "west"),
     Country("AU", "Australia", "Australia", 800, ("KBRI Canberra",), ("Sydney", "Perth", "Darwin"), "west"),
     Country("NZ", "Selandia Baru", "New Zealand", 500, ("KBRI Wellington",), ("Auckland", "Wellington"), "west"),
-    Country("US", "Amerika Serikat", "United States", 500, ("KBRI Washington DC",), ("New York", "Los Angeles"), "west"),
+    Country(
+        "US", "Amerika Serikat", "United States", 500, ("KBRI Washington DC",), ("New York", "Los Angeles"), "west"
+    ),
     Country("NL", "Belanda", "Netherlands", 300, ("KBRI Den Haag",), ("Amsterdam", "Rotterdam"), "west"),
     Country("MV", "Maladewa", "Maldives", 600, ("KBRI Colombo",), ("Male",), "west"),
     Country("ZA", "Afrika Selatan", "South Africa", 200, ("KBRI Pretoria",), ("Cape Town", "Durban"), "west"),
@@ -60,13 +127,32 @@ MORATORIUM = tuple(c.iso2 for c in COUNTRIES if c.moratorium)
 
 # Origin provinces, 2023 (CALIBRATION.md); the other provinces share the remainder.
 PROVINCE_WEIGHTS = {
-    "35": 68_069, "33": 59_009, "32": 52_961, "52": 33_949, "18": 21_539, "12": 10_550, "51": 9_359,
-    "36": 3_183, "16": 2_088, "73": 2_076, "82": 12,
+    "35": 68_069,
+    "33": 59_009,
+    "32": 52_961,
+    "52": 33_949,
+    "18": 21_539,
+    "12": 10_550,
+    "51": 9_359,
+    "36": 3_183,
+    "16": 2_088,
+    "73": 2_076,
+    "82": 12,
 }
 OTHER_PROVINCE_WEIGHT = 600  # each remaining province (about 12,000 spread over 27)
 # Top regencies (2022): Ponorogo, Blitar, Malang get a boost inside Jawa Timur.
-REGENCY_BOOST = {"35.02": 6.0, "35.05": 5.5, "35.07": 5.0, "33.01": 3.0, "33.29": 3.0, "32.12": 3.5, "32.09": 3.0,
-                 "52.03": 4.0, "52.02": 3.0, "18.04": 3.0}
+REGENCY_BOOST = {
+    "35.02": 6.0,
+    "35.05": 5.5,
+    "35.07": 5.0,
+    "33.01": 3.0,
+    "33.29": 3.0,
+    "32.12": 3.5,
+    "32.09": 3.0,
+    "52.03": 4.0,
+    "52.02": 3.0,
+    "18.04": 3.0,
+}
 
 
 @dataclass(frozen=True)
@@ -121,8 +207,18 @@ for _c in COUNTRIES:
     JOB_MIX.setdefault(_c.iso2, _MIDEAST_FORMAL if _c.moratorium else _WEST)
 
 # Destinations of workers who left without procedure (embassy register only).
-NON_PROCEDURAL_COUNTRIES = {"SA": 0.35, "MY": 0.30, "AE": 0.10, "QA": 0.05, "KW": 0.05, "OM": 0.04, "JO": 0.03,
-                            "BH": 0.03, "TW": 0.03, "TR": 0.02}
+NON_PROCEDURAL_COUNTRIES = {
+    "SA": 0.35,
+    "MY": 0.30,
+    "AE": 0.10,
+    "QA": 0.05,
+    "KW": 0.05,
+    "OM": 0.04,
+    "JO": 0.03,
+    "BH": 0.03,
+    "TW": 0.03,
+    "TR": 0.02,
+}
 NON_PROCEDURAL_JOBS = {"PLRT": 0.6, "DRV": 0.1, "COOK": 0.05, "CG": 0.05, "KONS": 0.1, "PLANT": 0.1}
 
 # Typical cost charged to the worker (million rupiah), when it may be charged at all.
@@ -130,8 +226,38 @@ COST_RANGE = {"TW": (15, 40), "HK": (10, 25), "KR": (4, 10), "JP": (15, 35), "MY
 DEFAULT_COST_RANGE = (5, 20)
 
 R9_TYPES = ("GAJI_TIDAK_DIBAYAR", "PENAHANAN_DOKUMEN", "KEKERASAN", "TPPO")
-CASE_TYPES = {"GAJI_TIDAK_DIBAYAR": 0.25, "PENAHANAN_DOKUMEN": 0.10, "KEKERASAN": 0.08, "PHK_SEPIHAK": 0.22,
-              "OVERCHARGING": 0.10, "TPPO": 0.03, "LAINNYA": 0.22}
+CASE_TYPES = {
+    "GAJI_TIDAK_DIBAYAR": 0.25,
+    "PENAHANAN_DOKUMEN": 0.10,
+    "KEKERASAN": 0.08,
+    "PHK_SEPIHAK": 0.22,
+    "OVERCHARGING": 0.10,
+    "TPPO": 0.03,
+    "LAINNYA": 0.22,
+}
 
-INDONESIAN_MOBILE_PREFIXES = ("811", "812", "813", "821", "822", "823", "852", "853", "851", "855", "856", "857",
-                              "858", "877", "878", "895", "896", "897", "898", "899", "881", "882", "887")
+INDONESIAN_MOBILE_PREFIXES = (
+    "811",
+    "812",
+    "813",
+    "821",
+    "822",
+    "823",
+    "852",
+    "853",
+    "851",
+    "855",
+    "856",
+    "857",
+    "858",
+    "877",
+    "878",
+    "895",
+    "896",
+    "897",
+    "898",
+    "899",
+    "881",
+    "882",
+    "887",
+)

@@ -44,8 +44,11 @@ def _col_letter(i: int) -> str:
 def _esc(values: np.ndarray) -> np.ndarray:
     s = pd.Series(values, dtype=object).fillna("").astype(str)
     if s.str.contains(r"[&<>]", regex=True).any():
-        s = s.str.replace("&", "&amp;", regex=False).str.replace("<", "&lt;", regex=False).str.replace(
-            ">", "&gt;", regex=False)
+        s = (
+            s.str.replace("&", "&amp;", regex=False)
+            .str.replace("<", "&lt;", regex=False)
+            .str.replace(">", "&gt;", regex=False)
+        )
     return s.to_numpy(dtype=object)
 
 
@@ -90,10 +93,12 @@ def _zinfo(name: str) -> zipfile.ZipInfo:
     return zi
 
 
-def write_xlsx(df: pd.DataFrame, path: Path, sheet: str, date_cols: list[str], text_dates: np.ndarray,
-               chunk: int = 50_000) -> None:
-    header = "".join(f'<c r="{_col_letter(j)}1" t="inlineStr"><is><t>{c}</t></is></c>'
-                     for j, c in enumerate(df.columns))
+def write_xlsx(
+    df: pd.DataFrame, path: Path, sheet: str, date_cols: list[str], text_dates: np.ndarray, chunk: int = 50_000
+) -> None:
+    header = "".join(
+        f'<c r="{_col_letter(j)}1" t="inlineStr"><is><t>{c}</t></is></c>' for j, c in enumerate(df.columns)
+    )
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         z.writestr(_zinfo("[Content_Types].xml"), _CONTENT_TYPES)
         z.writestr(_zinfo("_rels/.rels"), _RELS)
@@ -104,8 +109,8 @@ def write_xlsx(df: pd.DataFrame, path: Path, sheet: str, date_cols: list[str], t
             fh.write(_SHEET_HEAD.encode())
             fh.write(f'<row r="1">{header}</row>'.encode())
             for start in range(0, len(df), chunk):
-                part = df.iloc[start:start + chunk]
-                cells = _cells(part, date_cols, text_dates[start:start + chunk], start + 2)
+                part = df.iloc[start : start + chunk]
+                cells = _cells(part, date_cols, text_dates[start : start + chunk], start + 2)
                 rownums = np.arange(start + 2, start + 2 + len(part)).astype(str).astype(object)
                 line = '<row r="' + rownums + '">'
                 for c in cells:
@@ -123,7 +128,12 @@ def write_kemnaker(df: pd.DataFrame, text_dates: np.ndarray, out: Path, date_col
     files = []
     for k, start in enumerate(range(0, len(df), XLSX_MAX_ROWS), start=1):
         name = f"kemnaker_siapkerja_{k:02d}.xlsx"
-        write_xlsx(df.iloc[start:start + XLSX_MAX_ROWS], out / name, "Data PMI", date_cols,
-                   text_dates[start:start + XLSX_MAX_ROWS])
+        write_xlsx(
+            df.iloc[start : start + XLSX_MAX_ROWS],
+            out / name,
+            "Data PMI",
+            date_cols,
+            text_dates[start : start + XLSX_MAX_ROWS],
+        )
         files.append(name)
     return files

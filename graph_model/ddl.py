@@ -34,22 +34,33 @@ def neo4j_ddl(schema: Schema = SCHEMA) -> list[Statement]:
     out: list[Statement] = []
     for node in schema.nodes.values():
         name = _snake(node.label)
-        out.append(Statement(
-            "unique", node.label, ("id",),
-            f"CREATE CONSTRAINT {name}_id IF NOT EXISTS FOR (n:{node.label}) REQUIRE n.id IS UNIQUE",
-        ))
+        out.append(
+            Statement(
+                "unique",
+                node.label,
+                ("id",),
+                f"CREATE CONSTRAINT {name}_id IF NOT EXISTS FOR (n:{node.label}) REQUIRE n.id IS UNIQUE",
+            )
+        )
         for prop in node.index:
-            out.append(Statement(
-                "range_index", node.label, (prop,),
-                f"CREATE INDEX {name}_{prop} IF NOT EXISTS FOR (n:{node.label}) ON (n.{prop})",
-            ))
+            out.append(
+                Statement(
+                    "range_index",
+                    node.label,
+                    (prop,),
+                    f"CREATE INDEX {name}_{prop} IF NOT EXISTS FOR (n:{node.label}) ON (n.{prop})",
+                )
+            )
         if node.fulltext:
             fields = ", ".join(f"n.{p}" for p in node.fulltext)
-            out.append(Statement(
-                "fulltext_index", node.label, node.fulltext,
-                f"CREATE FULLTEXT INDEX {name}_fulltext IF NOT EXISTS "
-                f"FOR (n:{node.label}) ON EACH [{fields}]",
-            ))
+            out.append(
+                Statement(
+                    "fulltext_index",
+                    node.label,
+                    node.fulltext,
+                    f"CREATE FULLTEXT INDEX {name}_fulltext IF NOT EXISTS FOR (n:{node.label}) ON EACH [{fields}]",
+                )
+            )
     return out
 
 
@@ -57,10 +68,14 @@ def falkordb_ddl(schema: Schema = SCHEMA) -> list[Statement]:
     out: list[Statement] = []
     for node in schema.nodes.values():
         for prop in ("id", *node.index):
-            out.append(Statement(
-                "range_index", node.label, (prop,),
-                f"CREATE INDEX FOR (n:{node.label}) ON (n.{prop})",
-            ))
+            out.append(
+                Statement(
+                    "range_index",
+                    node.label,
+                    (prop,),
+                    f"CREATE INDEX FOR (n:{node.label}) ON (n.{prop})",
+                )
+            )
         # No GRAPH.CONSTRAINT here, on purpose: FalkorDB 4.22 re-validates unique constraints
         # in the background after every restart and writes that work to the append-only log as
         # effects, interleaved with other graphs' writes; replaying such a log crashed the server
@@ -68,8 +83,12 @@ def falkordb_ddl(schema: Schema = SCHEMA) -> list[Statement]:
         # ``id`` (indexed above); Neo4j, which has no such problem, gets real constraints.
         if node.fulltext:
             fields = ", ".join(f"n.{p}" for p in node.fulltext)
-            out.append(Statement(
-                "fulltext_index", node.label, node.fulltext,
-                f"CREATE FULLTEXT INDEX FOR (n:{node.label}) ON ({fields})",
-            ))
+            out.append(
+                Statement(
+                    "fulltext_index",
+                    node.label,
+                    node.fulltext,
+                    f"CREATE FULLTEXT INDEX FOR (n:{node.label}) ON ({fields})",
+                )
+            )
     return out

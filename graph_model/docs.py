@@ -12,8 +12,10 @@ END = "<!-- schema:end -->"
 
 
 def schema_markdown(schema: Schema = SCHEMA) -> str:
-    lines = ["| node label | key and properties (* personal, masked by role) | indexed | full-text | meaning |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "| node label | key and properties (* personal, masked by role) | indexed | full-text | meaning |",
+        "|---|---|---|---|---|",
+    ]
     for node in schema.nodes.values():
         props = ", ".join(["`id`", *(f"`{p.name}`{'*' if p.personal else ''}: {p.type}" for p in node.properties)])
         lines.append(

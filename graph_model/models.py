@@ -27,9 +27,7 @@ class NodeModel(BaseModel):
 
 
 def model_for(node: NodeType) -> type[NodeModel]:
-    fields: dict[str, Any] = {
-        p.name: (PY_TYPES[p.type] | None, None) for p in node.properties
-    }
+    fields: dict[str, Any] = {p.name: (PY_TYPES[p.type] | None, None) for p in node.properties}
     return create_model(node.label, __base__=NodeModel, __doc__=node.doc, **fields)
 
 

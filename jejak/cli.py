@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from jejak.errors import JejakError
+
+if TYPE_CHECKING:
+    from engine.base import Engine
+    from loaders.pipeline import LoadReport
 
 app = typer.Typer(
     name="jejak",
@@ -32,7 +36,7 @@ def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks o
     _state["debug"] = debug
 
 
-def _open_engine():  # type: ignore[no-untyped-def]
+def _open_engine() -> Engine:
     import engine
 
     return engine.connect()
@@ -64,11 +68,24 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     if as_json:
         import json
 
-        print(json.dumps({"engine": health.engine, "url": health.url, "ok": health.ok, "version": health.version,
-                          "labels": labels, "relationships": rels}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "engine": health.engine,
+                    "url": health.url,
+                    "ok": health.ok,
+                    "version": health.version,
+                    "labels": labels,
+                    "relationships": rels,
+                },
+                indent=2,
+            )
+        )
         return
-    console.print(f"engine  {health.engine}\nurl     {health.url}\nversion {health.version}\n"
-                  f"health  {'ok' if health.ok else 'DOWN'}")
+    console.print(
+        f"engine  {health.engine}\nurl     {health.url}\nversion {health.version}\n"
+        f"health  {'ok' if health.ok else 'DOWN'}"
+    )
     table = Table("label", "nodes", "relationship", "count", title="graph contents")
     for i in range(max(len(labels), len(rels), 1)):
         lab = list(labels.items())[i] if i < len(labels) else ("", "")
@@ -120,7 +137,9 @@ def generate(
 @app.command()
 def load(
     directory: Annotated[Path, typer.Argument(help="Directory with the agencies' files.")],
-    source: Annotated[str | None, typer.Option(help="Declare the source of every file instead of recognising it.")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Declare the source of every file instead of recognising it.")
+    ] = None,
     mode: Annotated[str, typer.Option(help="auto (bulk into an empty graph, else merge), bulk or merge.")] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print the load report as JSON.")] = False,
 ) -> None:
@@ -133,8 +152,9 @@ def load(
     else:
         _print_load_report(report)
     if report.failed:
-        raise JejakError(f"{len(report.failed)} file(s) could not be read: "
-                         + "; ".join(f.error for f in report.failed))
+        raise JejakError(
+            f"{len(report.failed)} file(s) could not be read: " + "; ".join(f.error for f in report.failed)
+        )
 
 
 @app.command()
@@ -156,8 +176,9 @@ def resolve(
         for decision, pair in (("confirm", confirm), ("reject", reject)):
             if pair:
                 made = decide(eng, settings.data_dir, pair[0], pair[1], decision, note)
-                console.print(f"{decision}ed: {made['a']} {'=' if decision == 'confirm' else '!='} {made['b']} "
-                              f"({made['id']})")
+                console.print(
+                    f"{decision}ed: {made['a']} {'=' if decision == 'confirm' else '!='} {made['b']} ({made['id']})"
+                )
         with RichProgress() as bar:
             report = run_resolution(eng, settings.data_dir, full=full, progress=bar)
     if as_json:
@@ -165,13 +186,15 @@ def resolve(
 
         print(json.dumps(report.as_dict(), indent=2, default=str))
         return
-    console.print(f"resolution ({report.mode}, {report.seconds:.1f} s): {report.records:,} records "
-                  f"({report.new_records:,} new) -> {report.people:,} people; {report.merged_nodes:,} workers merged, "
-                  f"{report.review_pairs:,} matches await review, {report.unresolved:,} records unresolvable, "
-                  f"{report.decisions:,} human decisions applied")
+    console.print(
+        f"resolution ({report.mode}, {report.seconds:.1f} s): {report.records:,} records "
+        f"({report.new_records:,} new) -> {report.people:,} people; {report.merged_nodes:,} workers merged, "
+        f"{report.review_pairs:,} matches await review, {report.unresolved:,} records unresolvable, "
+        f"{report.decisions:,} human decisions applied"
+    )
 
 
-def _load(directory: Path, source: str | None, mode: str):  # type: ignore[no-untyped-def]
+def _load(directory: Path, source: str | None, mode: str) -> LoadReport:
     from jejak.progress import RichProgress
     from jejak.settings import get_settings
     from loaders.pipeline import load_directory
@@ -183,18 +206,37 @@ def _load(directory: Path, source: str | None, mode: str):  # type: ignore[no-un
         return load_directory(directory, eng, work_dir=settings.data_dir, source=source, mode=mode, progress=bar)
 
 
-def _print_load_report(report) -> None:  # type: ignore[no-untyped-def]
-    table = Table("file", "source", "read", "loaded", "rejected", "fields cleared", "already loaded", "status",
-                  title=f"load summary ({report.mode}, {report.seconds:.1f} s)")
+def _print_load_report(report: LoadReport) -> None:
+    table = Table(
+        "file",
+        "source",
+        "read",
+        "loaded",
+        "rejected",
+        "fields cleared",
+        "already loaded",
+        "status",
+        title=f"load summary ({report.mode}, {report.seconds:.1f} s)",
+    )
     for f in report.files:
-        table.add_row(f.file, f.source, f"{f.rows_read:,}", f"{f.rows_loaded:,}", f"{f.rows_rejected:,}",
-                      f"{f.fields_cleared:,}", f"{f.rows_already_loaded:,}", "FAILED: " + f.error if f.error else "ok")
+        table.add_row(
+            f.file,
+            f.source,
+            f"{f.rows_read:,}",
+            f"{f.rows_loaded:,}",
+            f"{f.rows_rejected:,}",
+            f"{f.fields_cleared:,}",
+            f"{f.rows_already_loaded:,}",
+            "FAILED: " + f.error if f.error else "ok",
+        )
     for name in report.unrecognised:
         table.add_row(name, "-", "", "", "", "", "", "skipped: no mapping recognises this file name")
     console.print(table)
     w = report.written
-    console.print(f"graph: +{w.nodes_created:,} nodes, +{w.relationships_created:,} relationships; "
-                  f"rejected rows and cleared fields are listed in {report.rejects_dir}")
+    console.print(
+        f"graph: +{w.nodes_created:,} nodes, +{w.relationships_created:,} relationships; "
+        f"rejected rows and cleared fields are listed in {report.rejects_dir}"
+    )
 
 
 @app.command()
@@ -238,8 +280,16 @@ def flags(
         out = csv.writer(sys.stdout)
         out.writerow(["rule", "entity_label", "entity_id", "summary", "record_ids", "evidence"])
         for f in found:
-            out.writerow([f.rule, f.entity_label, f.entity_id, f.summary, " ".join(f.record_ids),
-                          json.dumps(f.evidence, ensure_ascii=False, default=str)])
+            out.writerow(
+                [
+                    f.rule,
+                    f.entity_label,
+                    f.entity_id,
+                    f.summary,
+                    " ".join(f.record_ids),
+                    json.dumps(f.evidence, ensure_ascii=False, default=str),
+                ]
+            )
     else:
         table = Table("rule", "entity", "summary", "records", title=f"{len(found):,} red flags")
         for f in found:
@@ -292,8 +342,10 @@ def viz(entity: Annotated[str, typer.Argument()], out: Annotated[Path, typer.Opt
     with _open_engine() as eng:
         data = write_page(eng, entity, out)
     more = " (capped: more exist)" if data["truncated"] else ""
-    console.print(f"wrote {out}: {len(data['nodes'])} entities, {len(data['edges'])} links around "
-                  f"{data['centre'].get('name') or data['centre']['id']}{more}")
+    console.print(
+        f"wrote {out}: {len(data['nodes'])} entities, {len(data['edges'])} links around "
+        f"{data['centre'].get('name') or data['centre']['id']}{more}"
+    )
 
 
 @app.command()
@@ -304,12 +356,12 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the demo dataset.")] = 1,
 ) -> None:
     """The main job on the embedded engine: demo data, load, resolve, flags, a chain, reports."""
+    from jejak.settings import get_settings
     from queries import flags as rules_mod
     from queries.chain import format_chain, worker_chain
     from queries.status import busiest_worker
     from reports.communities import write_communities_report
     from reports.reconciliation import write_report
-    from jejak.settings import get_settings
 
     if not (out / "ground_truth" / "summary.json").exists():
         generate(out=out, workers=workers, seed=seed, mess=0.3)

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 import pyarrow as pa
@@ -59,7 +60,7 @@ class LoadReport:
         return {**asdict(self), "failed": len(self.failed)}
 
 
-class Progress:
+class Progress(Protocol):
     """What long work reports: a phase, rows done, rows in total when known. The CLI draws bars."""
 
     def start(self, phase: str, total: int | None) -> None: ...
@@ -67,6 +68,19 @@ class Progress:
     def advance(self, rows: int) -> None: ...
 
     def done(self) -> None: ...
+
+
+class NoProgress:
+    """Reports nothing (library use, tests)."""
+
+    def start(self, phase: str, total: int | None) -> None:
+        pass
+
+    def advance(self, rows: int) -> None:
+        pass
+
+    def done(self) -> None:
+        pass
 
 
 def order_files(directory: Path, source: str | None = None) -> tuple[list[tuple[Path, str]], list[str]]:
@@ -101,8 +115,11 @@ class _RawStore:
         self.writer: pq.ParquetWriter | None = None
 
     def write(self, table: pa.Table) -> None:
-        table = table.cast(pa.schema([pa.field(f.name, pa.string() if f.name not in ("_row", "_rejected") else f.type)
-                                      for f in table.schema]))
+        table = table.cast(
+            pa.schema(
+                [pa.field(f.name, pa.string() if f.name not in ("_row", "_rejected") else f.type) for f in table.schema]
+            )
+        )
         if self.writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.writer = pq.ParquetWriter(self.tmp, table.schema)
@@ -119,8 +136,9 @@ class _RawStore:
             self.tmp.unlink(missing_ok=True)
 
 
-def _read_whole_file(path: Path, source: str, result: FileResult, store: _RawStore,
-                     progress: Progress) -> tuple[list[Batch], pd.DataFrame]:
+def _read_whole_file(
+    path: Path, source: str, result: FileResult, store: _RawStore, progress: Progress
+) -> tuple[list[Batch], pd.DataFrame]:
     """Read and validate every row before anything is written: a file that breaks half-way
     (truncated, bad bytes) then fails whole and leaves the graph unchanged."""
     reading = read_file(path, source)
@@ -161,7 +179,7 @@ def load_directory(
 ) -> LoadReport:
     """Load every recognised file of ``directory``. ``mode``: auto, bulk or merge."""
     started = time.monotonic()
-    progress = progress or Progress()
+    progress = progress or NoProgress()
     if not directory.is_dir():
         raise FileError(f"{directory}: not a directory")
     files, unknown = order_files(directory, source)

@@ -39,11 +39,22 @@ ROLE_LABELS = {
     "case": "Case",
 }
 # Placement links: role -> relationship type from the Placement.
-PLACEMENT_LINKS = {"agency": "PLACED_BY", "partner": "THROUGH_PARTNER", "employer": "EMPLOYED_BY",
-                   "sponsor": "RECRUITED_BY", "lpk": "TRAINED_AT"}
+PLACEMENT_LINKS = {
+    "agency": "PLACED_BY",
+    "partner": "THROUGH_PARTNER",
+    "employer": "EMPLOYED_BY",
+    "sponsor": "RECRUITED_BY",
+    "lpk": "TRAINED_AT",
+}
 ID_PREFIX = {"Agency": "AG-", "TrainingInstitute": "LPK-"}
-NAME_PREFIX = {"Agency": "AGX-", "TrainingInstitute": "LPKX-", "PartnerAgency": "PA-", "Employer": "EM-",
-               "Sponsor": "SP-", "Person": "PS-"}
+NAME_PREFIX = {
+    "Agency": "AGX-",
+    "TrainingInstitute": "LPKX-",
+    "PartnerAgency": "PA-",
+    "Employer": "EM-",
+    "Sponsor": "SP-",
+    "Person": "PS-",
+}
 COUNTRY_SCOPED = ("PartnerAgency", "Employer")  # the same name in two countries is two organisations
 
 
@@ -131,7 +142,9 @@ class NameIndex:
     def __init__(self) -> None:
         self._ids: dict[tuple[str, str, str], str] = {}
 
-    def add(self, label: str, name_norm: Iterable[str | None], country: Iterable[str | None], ids: Iterable[str]) -> None:
+    def add(
+        self, label: str, name_norm: Iterable[str | None], country: Iterable[str | None], ids: Iterable[str]
+    ) -> None:
         for name, ctry, node_id in zip(name_norm, country, ids, strict=True):
             if not isinstance(name, str) or not name:
                 continue
@@ -141,7 +154,9 @@ class NameIndex:
 
     def lookup(self, label: str, name_norm: pd.Series, country: pd.Series | None) -> pd.Series:
         scoped = country is not None and label in COUNTRY_SCOPED
-        ctry = country.fillna("").astype(str) if scoped and country is not None else pd.Series("", index=name_norm.index)
+        ctry = (
+            country.fillna("").astype(str) if scoped and country is not None else pd.Series("", index=name_norm.index)
+        )
         keys = name_norm.fillna("").astype(str) + "\x1f" + ctry
         table = {k: self._ids.get((label, *k.split("\x1f", 1))) for k in keys.unique()}
         return keys.map(table).replace(self.AMBIGUOUS, None)
@@ -153,7 +168,7 @@ class NameIndex:
 def _role(df: pd.DataFrame, role: str) -> pd.DataFrame:
     """The columns of one role, without the ``role.`` prefix."""
     prefix = role + "."
-    cols = {c: c[len(prefix):] for c in df.columns if c.startswith(prefix)}
+    cols = {c: c[len(prefix) :] for c in df.columns if c.startswith(prefix)}
     return df[list(cols)].rename(columns=cols)
 
 
@@ -179,8 +194,9 @@ def org_ids(label: str, frame: pd.DataFrame, names: NameIndex, country: pd.Serie
     if missing.any():
         scoped = country if label in COUNTRY_SCOPED else None
         found = names.lookup(label, name_norm[missing], None if scoped is None else scoped[missing])
-        named = _digest_series(NAME_PREFIX[label], name_norm[missing],
-                               *([scoped[missing]] if scoped is not None else []))
+        named = _digest_series(
+            NAME_PREFIX[label], name_norm[missing], *([scoped[missing]] if scoped is not None else [])
+        )
         ids[missing] = found.where(found.notna(), named)
     return ids
 
@@ -210,8 +226,9 @@ class Planner:
             return delta
         df = df.reset_index(drop=True)
         rec = df["_record_id"].astype(object)
-        delta.add_nodes("SourceRecord", pd.DataFrame({"id": rec, "source": source, "file": file,
-                                                      "row": df["_row"].astype("int64")}))
+        delta.add_nodes(
+            "SourceRecord", pd.DataFrame({"id": rec, "source": source, "file": file, "row": df["_row"].astype("int64")})
+        )
         delta.add_edges(("SourceRecord", "FROM_SOURCE", "Source"), rec, pd.Series(source, index=df.index))
         roles = {c.split(".", 1)[0] for c in df.columns if "." in c}
         placement = _role(df, "placement") if "placement" in roles else None
@@ -280,18 +297,26 @@ class Planner:
                 extra["is_branch"] = _col(frame, "head_office_licence").notna().to_numpy()
             delta.add_nodes(label, _props(label, frame, ids, **extra))
             delta.add_edges((label, "REPORTED_IN", "SourceRecord"), ids, rec)
-            self.names.add(label, _col(frame, "name_norm"), country if country is not None else [None] * len(frame), ids)
+            self.names.add(
+                label, _col(frame, "name_norm"), country if country is not None else [None] * len(frame), ids
+            )
             self._identifiers(delta, label, ids, frame)
             for person_field in ("director", "owner"):
                 person = _col(frame, person_field)
                 if person.notna().any():
                     norm = _normalised_text(person)
                     pid = _digest_series("PS-", norm).where(norm.notna(), None)
-                    delta.add_nodes("Person", pd.DataFrame({"id": pid, "name": person, "name_norm": norm.astype(object)}))
+                    delta.add_nodes(
+                        "Person", pd.DataFrame({"id": pid, "name": person, "name_norm": norm.astype(object)})
+                    )
                     delta.add_edges(("Person", "DIRECTS", label), pid, ids)
             if role == "agency":
                 head = _col(frame, "head_office_licence")
-                head_id = ("AG-" + head.astype("string")).astype(object).where(head.notna() & (head != _col(frame, "licence_no")), None)
+                head_id = (
+                    ("AG-" + head.astype("string"))
+                    .astype(object)
+                    .where(head.notna() & (head != _col(frame, "licence_no")), None)
+                )
                 delta.add_nodes("Agency", pd.DataFrame({"id": head_id}))
                 delta.add_edges(("Agency", "BRANCH_OF", "Agency"), ids, head_id)
             if role == "partner":
@@ -331,15 +356,26 @@ def reference_delta(sources: Iterable[str]) -> GraphDelta:
     delta = GraphDelta()
     provs = provinces()
     regs = regencies()
-    delta.add_nodes("Region", pd.DataFrame({"id": [p.code for p in provs], "name": [p.name for p in provs],
-                                            "level": "province"}))
-    delta.add_nodes("Region", pd.DataFrame({"id": [r.code for r in regs], "name": [r.name for r in regs],
-                                            "level": "regency"}))
-    delta.add_edges(("Region", "PART_OF", "Region"), pd.Series([r.code for r in regs]),
-                    pd.Series([r.province_code for r in regs]))
+    delta.add_nodes(
+        "Region", pd.DataFrame({"id": [p.code for p in provs], "name": [p.name for p in provs], "level": "province"})
+    )
+    delta.add_nodes(
+        "Region", pd.DataFrame({"id": [r.code for r in regs], "name": [r.name for r in regs], "level": "regency"})
+    )
+    delta.add_edges(
+        ("Region", "PART_OF", "Region"), pd.Series([r.code for r in regs]), pd.Series([r.province_code for r in regs])
+    )
     countries = [c for c in (get_country(x.alpha_2) for x in pycountry.countries) if c is not None]
-    delta.add_nodes("Country", pd.DataFrame({"id": [c.alpha2 for c in countries], "name": [c.name for c in countries],
-                                             "name_id": [c.name_id for c in countries]}))
+    delta.add_nodes(
+        "Country",
+        pd.DataFrame(
+            {
+                "id": [c.alpha2 for c in countries],
+                "name": [c.name for c in countries],
+                "name_id": [c.name_id for c in countries],
+            }
+        ),
+    )
     names = sorted(set(sources))
     delta.add_nodes("Source", pd.DataFrame({"id": names, "name": names}))
     return delta

@@ -448,8 +448,10 @@ def _xlsx_chunks(path: Path, mapping: SourceMapping, batch_size: int) -> Iterato
         raise FileError(f"{path}: no sheet {sheet_name!r} (sheets: {', '.join(workbook.sheet_names)})")
     try:
         # skip_empty_area=False keeps row i of the list as sheet row i + 1, so row numbers hold.
-        rows = [[None if c == "" else c for c in r]
-                for r in workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)]
+        rows = [
+            [None if c == "" else c for c in r]
+            for r in workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+        ]
     except Exception as exc:
         raise FileError(f"{path}: sheet {sheet_name!r} cannot be read ({type(exc).__name__}: {exc})") from None
     if not rows:

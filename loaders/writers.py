@@ -27,21 +27,27 @@ from loaders.plan import EdgeKey, GraphDelta, NameIndex
 BATCH_SIZE = 10_000
 
 
+# Labels and relationship types come only from the schema; values always travel as $rows.
+UPSERT_TEMPLATE = "UNWIND $rows AS r MERGE (n:{label} {{id: r.id}}) SET n += r.props"
+EDGE_TEMPLATE = "UNWIND $rows AS r MATCH (a:{a} {{id: r.a}}) MATCH (b:{b} {{id: r.b}}) MERGE (a)-[e:{type}]->(b)"
+
+
 def _upsert_node(label: str) -> Cypher:
-    SCHEMA.node(label)  # labels come only from the schema
+    SCHEMA.node(label)
     return cypher(
         "load.upsert." + label,
-        "UNWIND $rows AS r MERGE (n:%s {id: r.id}) SET n += r.props" % label,
-        doc="Create or update %s nodes by id; properties absent from a row are left alone." % label,
+        UPSERT_TEMPLATE.format(label=label),
+        doc=f"Create or update {label} nodes by id; properties absent from a row are left alone.",
     )
 
 
 def _merge_edge(key: EdgeKey, with_props: bool) -> Cypher:
     from_label, rel_type, to_label = key
-    text = "UNWIND $rows AS r MATCH (a:%s {id: r.a}) MATCH (b:%s {id: r.b}) MERGE (a)-[e:%s]->(b)" % (
-        from_label, to_label, rel_type)
-    return cypher("load.edge.%s.%s.%s%s" % (from_label, rel_type, to_label, ".props" if with_props else ""),
-                  text + (" SET e += r.props" if with_props else ""))
+    text = EDGE_TEMPLATE.format(a=from_label, b=to_label, type=rel_type)
+    return cypher(
+        f"load.edge.{from_label}.{rel_type}.{to_label}{'.props' if with_props else ''}",
+        text + (" SET e += r.props" if with_props else ""),
+    )
 
 
 UPSERT = {label: _upsert_node(label) for label in SCHEMA.labels}
@@ -105,22 +111,28 @@ class CypherWriter:
     def complete(self, record_ids: list[str]) -> set[str]:
         done: set[str] = set()
         for start in range(0, len(record_ids), self.batch_size):
-            ids = record_ids[start:start + self.batch_size]
+            ids = record_ids[start : start + self.batch_size]
             done.update(r["id"] for r in self.engine.read(COMPLETE_RECORDS, {"ids": ids}))
         return done
 
     def write(self, delta: GraphDelta, on_step: Callable[[], None] | None = None) -> WriteSummary:
         total = WriteSummary()
         for label in delta.nodes:
-            total.add(self.engine.write_batches(UPSERT[label], _rows(delta.node_table(label), ("id",), True), self.batch_size))
+            total.add(
+                self.engine.write_batches(UPSERT[label], _rows(delta.node_table(label), ("id",), True), self.batch_size)
+            )
         for key in delta.edges:
             table = delta.edge_table(key)
             with_props = table.shape[1] > 2
-            total.add(self.engine.write_batches(MERGE_EDGE[(key, with_props)], _rows(table, ("a", "b"), with_props), self.batch_size))
+            total.add(
+                self.engine.write_batches(
+                    MERGE_EDGE[(key, with_props)], _rows(table, ("a", "b"), with_props), self.batch_size
+                )
+            )
         # Last: mark the rows complete, so a rerun after a kill redoes exactly the unfinished ones.
         ids = delta.record_ids()
         for start in range(0, len(ids), self.batch_size):
-            self.engine.write(MARK_COMPLETE, {"ids": ids[start:start + self.batch_size]})
+            self.engine.write(MARK_COMPLETE, {"ids": ids[start : start + self.batch_size]})
         return total
 
 

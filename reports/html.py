@@ -34,8 +34,12 @@ img.plot { max-width: 100%; height: auto; display: block; margin: .5rem 0; }
 def environment():  # type: ignore[no-untyped-def]
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    env = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
-                      autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["num"] = lambda v: "" if v is None else (f"{v:,.0f}" if isinstance(v, int | float) else v)
     env.filters["pct"] = lambda v: "" if v is None else f"{100 * v:.1f} %"
     return env

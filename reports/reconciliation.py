@@ -41,11 +41,19 @@ def collect(engine: Engine, work_dir: Path) -> dict[str, Any]:
     per_source = []
     for s in SOURCES:
         distinct = sum(n for c, n in combos.items() if s in c)
-        per_source.append({"source": s, "label": LABELS[s], "records": records.get(s, 0), "people": distinct,
-                           "only_here": combos.get((s,), 0),
-                           "records_per_person": round(records.get(s, 0) / distinct, 3) if distinct else None})
-    overlap = [{"combination": "+".join(c), "sources": list(c), "people": combos.get(c, 0)}
-               for c in _all_combinations()]
+        per_source.append(
+            {
+                "source": s,
+                "label": LABELS[s],
+                "records": records.get(s, 0),
+                "people": distinct,
+                "only_here": combos.get((s,), 0),
+                "records_per_person": round(records.get(s, 0) / distinct, 3) if distinct else None,
+            }
+        )
+    overlap = [
+        {"combination": "+".join(c), "sources": list(c), "people": combos.get(c, 0)} for c in _all_combinations()
+    ]
     overlap.sort(key=lambda r: -r["people"])
     only = {s: q.only_in(engine, s) for s in SOURCES}
     kemnaker_status: dict[str, int] = {}
@@ -132,8 +140,13 @@ def records_plot(data: dict[str, Any]) -> str:
     srcs = data["per_source"]
     y = range(len(srcs))
     ax.barh([i + 0.2 for i in y], [s["records"] for s in srcs], height=0.4, color="#bcccdc", label="records")
-    ax.barh([i - 0.2 for i in y], [s["people"] for s in srcs], height=0.4, color=[COLOURS[s["source"]] for s in srcs],
-            label="distinct people")
+    ax.barh(
+        [i - 0.2 for i in y],
+        [s["people"] for s in srcs],
+        height=0.4,
+        color=[COLOURS[s["source"]] for s in srcs],
+        label="distinct people",
+    )
     ax.set_yticks(list(y))
     ax.set_yticklabels([s["label"] for s in srcs], fontsize=9)
     ax.invert_yaxis()
@@ -167,24 +180,45 @@ def write_report(engine: Engine, work_dir: Path, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     data = collect(engine, work_dir)
     paths = [
-        write_csv(out / "reconciliation_sources.csv", data["per_source"],
-                  ["source", "records", "people", "only_here", "records_per_person"]),
+        write_csv(
+            out / "reconciliation_sources.csv",
+            data["per_source"],
+            ["source", "records", "people", "only_here", "records_per_person"],
+        ),
         write_csv(out / "reconciliation_overlap.csv", data["overlap"], ["combination", "people"]),
-        write_csv(out / "reconciliation_conflicts.csv", data["conflict_values"],
-                  ["worker", "field", "source", "record_id", "value"]),
-        write_csv(out / "reconciliation_review.csv", data["review"],
-                  ["a", "a_name", "a_birth", "a_sources", "b", "b_name", "b_birth", "b_sources", "score", "reason"]),
+        write_csv(
+            out / "reconciliation_conflicts.csv",
+            data["conflict_values"],
+            ["worker", "field", "source", "record_id", "value"],
+        ),
+        write_csv(
+            out / "reconciliation_review.csv",
+            data["review"],
+            ["a", "a_name", "a_birth", "a_sources", "b", "b_name", "b_birth", "b_sources", "score", "reason"],
+        ),
         write_csv(out / "reconciliation_unresolved.csv", data["unresolved"], ["id", "record", "name"]),
     ]
     for s in SOURCES:
-        paths.append(write_csv(out / f"reconciliation_only_{s}.csv", data["only"][s],
-                               ["id", "name", "sex", "birth_date", "statuses", "departures", "arrivals",
-                                "registrations"]))
+        paths.append(
+            write_csv(
+                out / f"reconciliation_only_{s}.csv",
+                data["only"][s],
+                ["id", "name", "sex", "birth_date", "statuses", "departures", "arrivals", "registrations"],
+            )
+        )
     summary = {k: v for k, v in data.items() if k not in ("only", "conflict_values")}
     summary["conflict_values"] = len(data["conflict_values"])
     paths.append(write_json(out / "reconciliation.json", summary))
-    html = render("reconciliation.html.j2", data=data, labels=LABELS, shown=SHOWN, sources=SOURCES,
-                  upset=upset_plot(data), records_img=records_plot(data), conflicts_img=conflicts_plot(data))
+    html = render(
+        "reconciliation.html.j2",
+        data=data,
+        labels=LABELS,
+        shown=SHOWN,
+        sources=SOURCES,
+        upset=upset_plot(data),
+        records_img=records_plot(data),
+        conflicts_img=conflicts_plot(data),
+    )
     page = out / "reconciliation.html"
     page.write_text(html, encoding="utf-8")
     return [page, *paths]

@@ -44,7 +44,7 @@ import pandas as pd
 from engine.base import Engine, WriteSummary
 from engine.cypher import cypher
 from jejak.errors import InputError
-from loaders.pipeline import Progress
+from loaders.pipeline import NoProgress, Progress
 from loaders.plan import digest
 from loaders.resolve import graph as g
 from loaders.resolve import model as m
@@ -55,13 +55,29 @@ from loaders.resolve.records import TRUST, WORKER_SOURCES, load_features
 STATE_VERSION = 1
 log = logging.getLogger(__name__)
 RESOLVED_FIELDS = {  # Worker property -> feature column
-    "name": "name", "name_norm": "name_norm", "sex": "sex", "birth_date": "birth_date", "nik": "nik",
-    "passport_no": "passport", "phone": "phone", "address": "address", "birth_place": "birth_place",
-    "father_name": "father_name", "nik_birth_date": "nik_birth_date", "nik_sex": "nik_sex",
+    "name": "name",
+    "name_norm": "name_norm",
+    "sex": "sex",
+    "birth_date": "birth_date",
+    "nik": "nik",
+    "passport_no": "passport",
+    "phone": "phone",
+    "address": "address",
+    "birth_place": "birth_place",
+    "father_name": "father_name",
+    "nik_birth_date": "nik_birth_date",
+    "nik_sex": "nik_sex",
 }
 # Fields whose disagreement between a person's records is a conflict (feature column -> label).
-CONFLICT_FIELDS = {"name_norm": "name", "birth_date": "birth_date", "sex": "sex", "nik": "nik",
-                   "passport": "passport_no", "phone": "phone", "regency": "regency"}
+CONFLICT_FIELDS = {
+    "name_norm": "name",
+    "birth_date": "birth_date",
+    "sex": "sex",
+    "nik": "nik",
+    "passport": "passport_no",
+    "phone": "phone",
+    "regency": "regency",
+}
 
 DECISIONS = cypher(
     "resolve.decisions",
@@ -79,8 +95,9 @@ WORKER_RECORDS = cypher(
     "RETURN w.id AS worker, s.id AS record",
     doc="The source records of these workers.",
 )
-RECORD_EXISTS = cypher("resolve.record_exists",
-                       "MATCH (s:SourceRecord {id: $id}) WHERE s.source IN $sources RETURN s.id AS id")
+RECORD_EXISTS = cypher(
+    "resolve.record_exists", "MATCH (s:SourceRecord {id: $id}) WHERE s.source IN $sources RETURN s.id AS id"
+)
 
 
 @dataclass
@@ -129,8 +146,12 @@ class State:
         model = m.load(folder / "model.json")
         if model is None:
             return None
-        return State(pd.read_parquet(folder / "records.parquet"), pd.read_parquet(folder / "pairs.parquet"), model,
-                     list(info.get("decisions", [])))
+        return State(
+            pd.read_parquet(folder / "records.parquet"),
+            pd.read_parquet(folder / "pairs.parquet"),
+            model,
+            list(info.get("decisions", [])),
+        )
 
     def save(self, folder: Path, extra: dict[str, Any]) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -151,8 +172,12 @@ def _state_matches_graph(engine: Engine, state: State, sample: int = 300) -> boo
     found = g.record_workers(engine, rows["record_id"].tolist(), WORKER_SOURCES)
     bad = [(r, w, found.get(r)) for r, w in zip(rows["record_id"], rows["worker"], strict=True) if found.get(r) != w]
     if bad:
-        log.info("resolution state does not match the graph (%d of %d sampled records differ, e.g. %s): full run",
-                 len(bad), len(rows), bad[0])
+        log.info(
+            "resolution state does not match the graph (%d of %d sampled records differ, e.g. %s): full run",
+            len(bad),
+            len(rows),
+            bad[0],
+        )
     return not bad
 
 
@@ -223,8 +248,10 @@ def decide(engine: Engine, work_dir: Path, a: str, b: str, decision: str, note: 
     if a_id == b_id or set(a_records) == set(b_records):
         confirmed = [d for d in confirms if set(a_records) & set(list(d["a_records"]) + list(d["b_records"]))]
         if decision == "reject" and confirmed:
-            raise InputError(f"refused: {a} and {b} were confirmed as the same person ({confirmed[0]['decided_at']}); "
-                             f"a reject would contradict that decision")
+            raise InputError(
+                f"refused: {a} and {b} were confirmed as the same person ({confirmed[0]['decided_at']}); "
+                f"a reject would contradict that decision"
+            )
         raise InputError(f"{a} and {b} are the same worker: name a source record to split one off")
     if decision == "reject":  # a record rejected from its own worker splits off from the rest
         a_records = [r for r in a_records if r not in set(b_records)]
@@ -235,19 +262,29 @@ def decide(engine: Engine, work_dir: Path, a: str, b: str, decision: str, note: 
     if decision == "reject":
         if links.connected(a_records, b_records):
             when = next((d["decided_at"] for d in confirms), "")
-            raise InputError(f"refused: {a} and {b} were confirmed as the same person ({when}); "
-                             f"a reject would contradict that decision")
+            raise InputError(
+                f"refused: {a} and {b} were confirmed as the same person ({when}); "
+                f"a reject would contradict that decision"
+            )
     else:
         # each side stands for all its records when decided, so confirmed chains reach whole people
         links.union(a_records + b_records)
         for d in rejects:
             if links.connected(list(d["a_records"]), list(d["b_records"])):
-                raise InputError(f"refused: confirming {a} = {b} would make one person of {d['a']} and {d['b']}, "
-                                 f"which a person rejected as different people ({d['decided_at']})")
+                raise InputError(
+                    f"refused: confirming {a} = {b} would make one person of {d['a']} and {d['b']}, "
+                    f"which a person rejected as different people ({d['decided_at']})"
+                )
     key = digest(decision, *sorted([",".join(sorted(a_records)), ",".join(sorted(b_records))]))
-    props = {"decision": decision, "a": a_id, "b": b_id, "a_records": sorted(a_records),
-             "b_records": sorted(b_records), "decided_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-             "note": note}
+    props = {
+        "decision": decision,
+        "a": a_id,
+        "b": b_id,
+        "a_records": sorted(a_records),
+        "b_records": sorted(b_records),
+        "decided_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "note": note,
+    }
     engine.write(SAVE_DECISION, {"id": "MD-" + key, "props": props})
     return {"id": "MD-" + key, **props}
 
@@ -255,8 +292,12 @@ def decide(engine: Engine, work_dir: Path, a: str, b: str, decision: str, note: 
 # -- resolution ----------------------------------------------------------------------------------------
 def _usable(records: pd.DataFrame) -> pd.Series:
     """A record can be matched at all: a NIK, a passport, a phone, or a name with a birth date."""
-    return (records["nik"].notna() | records["passport"].notna() | records["phone"].notna()
-            | (records["name_key"].notna() & records["birth_date"].notna()))
+    return (
+        records["nik"].notna()
+        | records["passport"].notna()
+        | records["phone"].notna()
+        | (records["name_key"].notna() & records["birth_date"].notna())
+    )
 
 
 def _targets(recs: pd.DataFrame, established: set[str]) -> tuple[pd.Series, pd.Series]:
@@ -298,7 +339,8 @@ def conflict_rows(recs: pd.DataFrame) -> pd.DataFrame:
     """worker, field, source, record_id, value: every value of a field on which a person's records differ."""
     cols = list(CONFLICT_FIELDS)
     long = recs[["worker", "source", "record_id", *cols]].melt(
-        ["worker", "source", "record_id"], cols, "field", "value")
+        ["worker", "source", "record_id"], cols, "field", "value"
+    )
     long = long[long["value"].notna()]
     n = long.groupby(["worker", "field"])["value"].transform("nunique")
     out = long[n > 1].copy()
@@ -306,11 +348,19 @@ def conflict_rows(recs: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["worker", "field", "source", "record_id"]).reset_index(drop=True)
 
 
-def resolve(engine: Engine, work_dir: Path, *, full: bool = False, folder: Path | None = None,
-            accept: float = ACCEPT, review: float = REVIEW, progress: Progress | None = None) -> ResolveReport:
+def resolve(
+    engine: Engine,
+    work_dir: Path,
+    *,
+    full: bool = False,
+    folder: Path | None = None,
+    accept: float = ACCEPT,
+    review: float = REVIEW,
+    progress: Progress | None = None,
+) -> ResolveReport:
     """Resolve workers across sources and write the result to the graph (see the module docstring)."""
     started = time.monotonic()
-    progress = progress or Progress()
+    progress = progress or NoProgress()
     report = ResolveReport()
     folder = folder or state_dir(work_dir)
     clock = [time.monotonic()]
@@ -417,12 +467,22 @@ def resolve(engine: Engine, work_dir: Path, *, full: bool = False, folder: Path 
     survivors = set(target)
     merges = [(old, new) for old, new in owner_target.items() if old != new and old not in survivors]
     # Workers known only from complaints (bare), reachable through a record's NIK or passport key
-    keys = pd.concat([
-        pd.DataFrame({"key": "W-" + recs["nik"].dropna().map(lambda v: digest("nik", v)),
-                      "worker": recs.loc[recs["nik"].notna(), "worker"]}),
-        pd.DataFrame({"key": "W-" + recs["passport"].dropna().map(lambda v: digest("passport", v)),
-                      "worker": recs.loc[recs["passport"].notna(), "worker"]}),
-    ])
+    keys = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "key": "W-" + recs["nik"].dropna().map(lambda v: digest("nik", v)),
+                    "worker": recs.loc[recs["nik"].notna(), "worker"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "key": "W-" + recs["passport"].dropna().map(lambda v: digest("passport", v)),
+                    "worker": recs.loc[recs["passport"].notna(), "worker"],
+                }
+            ),
+        ]
+    )
     keys = keys[~keys["key"].isin(set(recs["current"]))]
     unique_keys = keys.drop_duplicates().groupby("key")["worker"].agg(lambda s: s.iloc[0] if len(s) == 1 else None)
     unique_keys = unique_keys.dropna()
@@ -440,8 +500,10 @@ def resolve(engine: Engine, work_dir: Path, *, full: bool = False, folder: Path 
         p["record_count"] = int(p["record_count"])
         rows.append({"id": wid, "props": p})
     g._write(engine, g.SET_WORKER, "rows", rows, total)
-    links = [{"a": w, "b": s, "score": None if np.isnan(sc) else round(float(sc), 4), "reason": why}
-             for w, s, sc, why in recs[["worker", "record_id", "score", "reason"]].itertuples(index=False)]
+    links = [
+        {"a": w, "b": s, "score": None if np.isnan(sc) else round(float(sc), 4), "reason": why}
+        for w, s, sc, why in recs[["worker", "record_id", "score", "reason"]].itertuples(index=False)
+    ]
     g._write(engine, g.SET_LINK, "rows", links, total)
 
     # proposals awaiting review, between the people as they now are
@@ -457,9 +519,16 @@ def resolve(engine: Engine, work_dir: Path, *, full: bool = False, folder: Path 
         engine.write(g.CLEAR_ALL_PROPOSALS)
     else:
         g._write(engine, g.CLEAR_PROPOSALS, "ids", sorted(set(recs["worker"])), total)
-    g._write(engine, g.PROPOSE, "rows", [{"a": a, "b": b, "score": round(float(p), 4), "reason": why}
-                                         for a, b, p, why in rev[["wa", "wb", "p", "reason"]].itertuples(index=False)],
-             total)
+    g._write(
+        engine,
+        g.PROPOSE,
+        "rows",
+        [
+            {"a": a, "b": b, "score": round(float(p), 4), "reason": why}
+            for a, b, p, why in rev[["wa", "wb", "p", "reason"]].itertuples(index=False)
+        ],
+        total,
+    )
     engine.write(g.SOURCE_TRUST, {"rows": [{"id": s, "trust": t} for s, t in TRUST.items()]})
     report.merged_organisations = resolve_organisations(engine, total)
     progress.done()
@@ -479,11 +548,11 @@ def resolve(engine: Engine, work_dir: Path, *, full: bool = False, folder: Path 
         old_conf = old_conf[~old_conf["worker"].isin(set(recs["worker"]) | set(recs["current"]))]
         conflicts = pd.concat([old_conf, conflicts], ignore_index=True)
     State(now.reset_index(drop=True), all_pairs.reset_index(drop=True), model, decision_ids).save(
-        folder, {"accept": accept, "review": review, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
+        folder, {"accept": accept, "review": review, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    )
     conflicts.to_parquet(folder / "conflicts.parquet", index=False)
     unresolved = now.merge(records[["record_id"]].assign(usable=_usable(records)), on="record_id")
     report.unresolved = int((~unresolved["usable"]).sum())
     report.people = int(now["worker"].nunique())
     report.seconds = round(time.monotonic() - started, 2)
     return report
-

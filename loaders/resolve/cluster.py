@@ -97,9 +97,14 @@ def exact_pairs(records: pd.DataFrame) -> pd.DataFrame:
     return pairs.assign(p=1.0, reason="nik")
 
 
-def cluster(records: pd.DataFrame, pairs: pd.DataFrame, decisions: Decisions | None = None,
-            accept: float = ACCEPT, review: float = REVIEW,
-            fixed: Iterable[tuple[str, str]] = ()) -> Clustering:
+def cluster(
+    records: pd.DataFrame,
+    pairs: pd.DataFrame,
+    decisions: Decisions | None = None,
+    accept: float = ACCEPT,
+    review: float = REVIEW,
+    fixed: Iterable[tuple[str, str]] = (),
+) -> Clustering:
     """Cluster ``records`` (``record_id``, ``nik``) from model ``pairs`` (a, b, p, reason).
 
     ``fixed``: links kept from an earlier run (incremental resolution), applied like exact keys.
@@ -140,9 +145,13 @@ def cluster(records: pd.DataFrame, pairs: pd.DataFrame, decisions: Decisions | N
     # per record: the strongest accepted link inside its cluster
     same = roots[a_idx] == roots[b_idx]
     inside = links[same]
-    ends = pd.DataFrame({"r": np.concatenate([a_idx[same], b_idx[same]]),
-                         "p": np.concatenate([inside["p"].to_numpy(), inside["p"].to_numpy()]),
-                         "reason": np.concatenate([inside["reason"].to_numpy(), inside["reason"].to_numpy()])})
+    ends = pd.DataFrame(
+        {
+            "r": np.concatenate([a_idx[same], b_idx[same]]),
+            "p": np.concatenate([inside["p"].to_numpy(), inside["p"].to_numpy()]),
+            "reason": np.concatenate([inside["reason"].to_numpy(), inside["reason"].to_numpy()]),
+        }
+    )
     best = ends.sort_values("p", ascending=False, kind="stable").drop_duplicates("r")
     score = np.full(len(ids), np.nan)
     reason = ["only record"] * len(ids)
@@ -162,9 +171,17 @@ def cluster(records: pd.DataFrame, pairs: pd.DataFrame, decisions: Decisions | N
         keep = pa_.notna() & pb_.notna()
         pending, pa_, pb_ = pending[keep], pa_[keep].astype(int).to_numpy(), pb_[keep].astype(int).to_numpy()
         differ = roots[pa_] != roots[pb_]
-        allowed = np.array([uf.allowed(uf.find(x), uf.find(y), check_nik=False) for x, y in
-                            zip(pa_[differ], pb_[differ], strict=True)], dtype=bool)
+        allowed = np.array(
+            [
+                uf.allowed(uf.find(x), uf.find(y), check_nik=False)
+                for x, y in zip(pa_[differ], pb_[differ], strict=True)
+            ],
+            dtype=bool,
+        )
         pending = pending[differ][allowed] if len(allowed) else pending[differ]
-    review_pairs = pending[["a", "b", "p", "reason"]].reset_index(drop=True) if len(pending) else \
-        pd.DataFrame(columns=["a", "b", "p", "reason"])
+    review_pairs = (
+        pending[["a", "b", "p", "reason"]].reset_index(drop=True)
+        if len(pending)
+        else pd.DataFrame(columns=["a", "b", "p", "reason"])
+    )
     return Clustering(roots, score, reason, review_pairs, refused)

@@ -31,32 +31,49 @@ def _move_queries(label: str) -> list[Cypher]:
             continue
         props = " SET e += properties(r)" if rel.properties else ""
         if label in rel.from_labels:
-            out.append(cypher(
-                f"resolve.move.{label}.out.{rel.type}",
-                f"UNWIND $pairs AS p MATCH (old:{label} {{id: p.a}})-[r:{rel.type}]->(x) "
-                f"MATCH (new:{label} {{id: p.b}}) MERGE (new)-[e:{rel.type}]->(x){props} DELETE r",
-                doc=f"Move {rel.type} relationships of merged {label} nodes to the survivor."))
+            out.append(
+                cypher(
+                    f"resolve.move.{label}.out.{rel.type}",
+                    f"UNWIND $pairs AS p MATCH (old:{label} {{id: p.a}})-[r:{rel.type}]->(x) "
+                    f"MATCH (new:{label} {{id: p.b}}) MERGE (new)-[e:{rel.type}]->(x){props} DELETE r",
+                    doc=f"Move {rel.type} relationships of merged {label} nodes to the survivor.",
+                )
+            )
         if label in rel.to_labels:
-            out.append(cypher(
-                f"resolve.move.{label}.in.{rel.type}",
-                f"UNWIND $pairs AS p MATCH (x)-[r:{rel.type}]->(old:{label} {{id: p.a}}) "
-                f"MATCH (new:{label} {{id: p.b}}) MERGE (x)-[e:{rel.type}]->(new){props} DELETE r",
-                doc=f"Move incoming {rel.type} relationships of merged {label} nodes to the survivor."))
+            out.append(
+                cypher(
+                    f"resolve.move.{label}.in.{rel.type}",
+                    f"UNWIND $pairs AS p MATCH (x)-[r:{rel.type}]->(old:{label} {{id: p.a}}) "
+                    f"MATCH (new:{label} {{id: p.b}}) MERGE (x)-[e:{rel.type}]->(new){props} DELETE r",
+                    doc=f"Move incoming {rel.type} relationships of merged {label} nodes to the survivor.",
+                )
+            )
     return out
 
 
 MERGEABLE = ("Worker", "Agency", "TrainingInstitute", "PartnerAgency", "Employer")
 MOVE = {label: _move_queries(label) for label in MERGEABLE}
-DELETE_NODES = {label: cypher(f"resolve.delete.{label}",
-                              f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) DETACH DELETE n",
-                              doc=f"Delete {label} nodes merged into a survivor (their edges were moved).")
-                for label in MERGEABLE}
-NODE_ALIASES = {label: cypher(f"resolve.aliases.{label}",
-                              f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) RETURN n.id AS id, n.aliases AS aliases")
-                for label in MERGEABLE}
-SET_ALIASES = {label: cypher(f"resolve.set_aliases.{label}",
-                             f"UNWIND $rows AS r MATCH (n:{label} {{id: r.id}}) SET n.aliases = r.aliases")
-               for label in MERGEABLE}
+DELETE_NODES = {
+    label: cypher(
+        f"resolve.delete.{label}",
+        f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) DETACH DELETE n",
+        doc=f"Delete {label} nodes merged into a survivor (their edges were moved).",
+    )
+    for label in MERGEABLE
+}
+NODE_ALIASES = {
+    label: cypher(
+        f"resolve.aliases.{label}",
+        f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) RETURN n.id AS id, n.aliases AS aliases",
+    )
+    for label in MERGEABLE
+}
+SET_ALIASES = {
+    label: cypher(
+        f"resolve.set_aliases.{label}", f"UNWIND $rows AS r MATCH (n:{label} {{id: r.id}}) SET n.aliases = r.aliases"
+    )
+    for label in MERGEABLE
+}
 
 RECORD_WORKERS = cypher(
     "resolve.record_workers",
@@ -89,13 +106,22 @@ DETACH_RECORD = cypher(
     doc="Move one source record (and its placement) from one Worker to another.",
 )
 COPY_IDENTIFIERS = {
-    rel: cypher(f"resolve.copy.{rel}",
-                f"UNWIND $rows AS r MATCH (w:Worker {{id: r.a}}) MATCH (x:{to} {{id: r.b}}) MERGE (w)-[:{rel}]->(x)")
-    for rel, to in (("HAS_PHONE", "Phone"), ("HOLDS_PASSPORT", "Passport"), ("FROM_REGION", "Region"),
-                    ("HAS_ADDRESS", "Address"))
+    rel: cypher(
+        f"resolve.copy.{rel}",
+        f"UNWIND $rows AS r MATCH (w:Worker {{id: r.a}}) MATCH (x:{to} {{id: r.b}}) MERGE (w)-[:{rel}]->(x)",
+    )
+    for rel, to in (
+        ("HAS_PHONE", "Phone"),
+        ("HOLDS_PASSPORT", "Passport"),
+        ("FROM_REGION", "Region"),
+        ("HAS_ADDRESS", "Address"),
+    )
 }
-SET_WORKER = cypher("resolve.set_worker", "UNWIND $rows AS r MATCH (w:Worker {id: r.id}) SET w += r.props",
-                    doc="Resolved property values of a person.")
+SET_WORKER = cypher(
+    "resolve.set_worker",
+    "UNWIND $rows AS r MATCH (w:Worker {id: r.id}) SET w += r.props",
+    doc="Resolved property values of a person.",
+)
 SET_LINK = cypher(
     "resolve.set_link",
     "UNWIND $rows AS r MATCH (w:Worker {id: r.a})-[e:REPORTED_IN]->(s:SourceRecord {id: r.b}) "
@@ -115,8 +141,9 @@ PROPOSE = cypher(
 SOURCE_TRUST = cypher("resolve.source_trust", "UNWIND $rows AS r MATCH (s:Source {id: r.id}) SET s.trust = r.trust")
 
 
-def _write(engine: Engine, query: Cypher, key: str, rows: list[Any], total: WriteSummary,
-           extra: dict[str, Any] | None = None) -> None:
+def _write(
+    engine: Engine, query: Cypher, key: str, rows: list[Any], total: WriteSummary, extra: dict[str, Any] | None = None
+) -> None:
     for chunk in batched(rows, BATCH):
         _, summary = engine.write(query, {**(extra or {}), key: chunk})
         total.add(summary)
@@ -157,8 +184,9 @@ def merge_nodes(engine: Engine, label: str, pairs: list[tuple[str, str]], total:
     for query in MOVE[label]:
         _write(engine, query, "pairs", rows, total)
     _write(engine, DELETE_NODES[label], "ids", [o for o, _ in pairs], total)
-    _write(engine, SET_ALIASES[label], "rows", [{"id": n, "aliases": sorted(a - {n})} for n, a in aliases.items()],
-           total)
+    _write(
+        engine, SET_ALIASES[label], "rows", [{"id": n, "aliases": sorted(a - {n})} for n, a in aliases.items()], total
+    )
 
 
 def address_id(text: str | None) -> str | None:
@@ -176,8 +204,12 @@ def detach_records(engine: Engine, moves: pd.DataFrame, records: pd.DataFrame, t
     _write(engine, DETACH_RECORD, "rows", rows, total)
     feats = records.set_index("record_id").loc[moves["record"]]
     new = moves["new"].to_numpy()
-    for rel, column in (("HAS_PHONE", "phone"), ("HOLDS_PASSPORT", "passport"), ("FROM_REGION", "regency"),
-                        ("HAS_ADDRESS", "address")):
+    for rel, column in (
+        ("HAS_PHONE", "phone"),
+        ("HOLDS_PASSPORT", "passport"),
+        ("FROM_REGION", "regency"),
+        ("HAS_ADDRESS", "address"),
+    ):
         values = feats[column].to_numpy()
         if column == "address":
             values = [address_id(v) for v in values]

@@ -23,8 +23,23 @@ from typing import Any
 import pandas as pd
 
 COMPARISON_COLUMNS = [
-    "record_id", "source", "nik", "passport", "name_key", "first_key", "last_key", "first_skel", "last_skel",
-    "birth_date", "birth_swapped", "birth_year", "sex", "regency", "province", "phone", "country",
+    "record_id",
+    "source",
+    "nik",
+    "passport",
+    "name_key",
+    "first_key",
+    "last_key",
+    "first_skel",
+    "last_skel",
+    "birth_date",
+    "birth_swapped",
+    "birth_year",
+    "sex",
+    "regency",
+    "province",
+    "phone",
+    "country",
 ]
 
 PREDICTION_RULES = [
@@ -55,41 +70,67 @@ def _settings(link_type: str = "dedupe_only") -> Any:
 
     tokens_l = "str_split(name_key_l, ' ')"
     tokens_r = "str_split(name_key_r, ' ')"
-    name = custom("name_key", [
-        cll.NullLevel("name_key"),
-        cll.ExactMatchLevel("name_key", term_frequency_adjustments=True),
-        cll.CustomLevel(f"list_has_all({tokens_l}, {tokens_r}) OR list_has_all({tokens_r}, {tokens_l})",
-                        "words of one contain the other"),
-        cll.JaroWinklerLevel("name_key", 0.92),
-        cll.CustomLevel("first_key_l = first_key_r AND last_key_l = last_key_r", "same first and last word"),
-        cll.JaroWinklerLevel("name_key", 0.80),
-        cll.ElseLevel(),
-    ], "name")
-    birth = custom("birth_date", [
-        cll.NullLevel("birth_date"),
-        cll.ExactMatchLevel("birth_date"),
-        cll.CustomLevel("birth_date_l = birth_swapped_r OR birth_swapped_l = birth_date_r", "day and month swapped"),
-        cll.CustomLevel("birth_year_l = birth_year_r", "same year"),
-        cll.ElseLevel(),
-    ], "birth_date")
-    passport = custom("passport", [
-        cll.NullLevel("passport"),
-        cll.ExactMatchLevel("passport"),
-        cll.DamerauLevenshteinLevel("passport", 1),
-        cll.ElseLevel(),
-    ], "passport")
-    region = custom("regency", [
-        cll.NullLevel("province"),
-        cll.ExactMatchLevel("regency"),
-        cll.ExactMatchLevel("province"),
-        cll.ElseLevel(),
-    ], "region")
+    name = custom(
+        "name_key",
+        [
+            cll.NullLevel("name_key"),
+            cll.ExactMatchLevel("name_key", term_frequency_adjustments=True),
+            cll.CustomLevel(
+                f"list_has_all({tokens_l}, {tokens_r}) OR list_has_all({tokens_r}, {tokens_l})",
+                "words of one contain the other",
+            ),
+            cll.JaroWinklerLevel("name_key", 0.92),
+            cll.CustomLevel("first_key_l = first_key_r AND last_key_l = last_key_r", "same first and last word"),
+            cll.JaroWinklerLevel("name_key", 0.80),
+            cll.ElseLevel(),
+        ],
+        "name",
+    )
+    birth = custom(
+        "birth_date",
+        [
+            cll.NullLevel("birth_date"),
+            cll.ExactMatchLevel("birth_date"),
+            cll.CustomLevel(
+                "birth_date_l = birth_swapped_r OR birth_swapped_l = birth_date_r", "day and month swapped"
+            ),
+            cll.CustomLevel("birth_year_l = birth_year_r", "same year"),
+            cll.ElseLevel(),
+        ],
+        "birth_date",
+    )
+    passport = custom(
+        "passport",
+        [
+            cll.NullLevel("passport"),
+            cll.ExactMatchLevel("passport"),
+            cll.DamerauLevenshteinLevel("passport", 1),
+            cll.ElseLevel(),
+        ],
+        "passport",
+    )
+    region = custom(
+        "regency",
+        [
+            cll.NullLevel("province"),
+            cll.ExactMatchLevel("regency"),
+            cll.ExactMatchLevel("province"),
+            cll.ElseLevel(),
+        ],
+        "region",
+    )
     return SettingsCreator(
         link_type=link_type,
         unique_id_column_name="record_id",
         comparisons=[
-            name, birth, cl.ExactMatch("sex"), cl.ExactMatch("nik"), passport, region,
-            cl.ExactMatch("phone"), cl.ExactMatch("country"),
+            name,
+            birth,
+            cl.ExactMatch("sex"),
+            cl.ExactMatch("nik"),
+            passport,
+            region,
+            cl.ExactMatch("phone"),
+            cl.ExactMatch("country"),
         ],
         blocking_rules_to_generate_predictions=PREDICTION_RULES,
         retain_intermediate_calculation_columns=True,
@@ -128,12 +169,14 @@ def train(records: pd.DataFrame, seed: int = 42) -> dict[str, Any]:
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
     for rule in TRAINING_RULES:
         linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, estimate_without_term_frequencies=True, record_sample_proportion=1.0, max_pairs=2e6)
+            rule, estimate_without_term_frequencies=True, record_sample_proportion=1.0, max_pairs=2e6
+        )
     return linker.misc.save_model_to_json(overwrite=True)
 
 
-def predict(records: pd.DataFrame, model: dict[str, Any], threshold: float,
-            new_ids: pd.Series | None = None) -> pd.DataFrame:
+def predict(
+    records: pd.DataFrame, model: dict[str, Any], threshold: float, new_ids: pd.Series | None = None
+) -> pd.DataFrame:
     """Scored candidate pairs above ``threshold`` (match probability): ``a``, ``b``, ``p`` and the
     comparison levels. With ``new_ids``, only pairs involving one of those records are scored
     (incremental runs: new records against everything)."""
@@ -152,8 +195,10 @@ def predict(records: pd.DataFrame, model: dict[str, Any], threshold: float,
         linker = Linker(api.register(frame), dict(model, link_type="dedupe_only"), log_level=None)
     result = linker.inference.predict(threshold_match_probability=threshold)
     weights = ", ".join(f"mw_{f}" for f in FIELDS)
-    sql = (f"SELECT record_id_l AS a, record_id_r AS b, match_probability AS p, match_weight AS w, {weights} "
-           f"FROM {result.physical_name}")
+    sql = (
+        f"SELECT record_id_l AS a, record_id_r AS b, match_probability AS p, match_weight AS w, {weights} "
+        f"FROM {result.physical_name}"
+    )
     pairs = api._execute_sql_against_backend(sql).df()
     pairs = pairs[pairs["a"] != pairs["b"]]
     swap = pairs["a"] > pairs["b"]

@@ -23,10 +23,14 @@ DESIGNATIONS = {
     "TrainingInstitute": r"^(?:LPK|BLK|LPKS|LEMBAGA PELATIHAN KERJA)\s+",
     "PartnerAgency": r"\s+(?:AGENCY|AGENCIES|MANPOWER)$",
 }
-NODES = {label: cypher(f"resolve.org_nodes.{label}",
-                       f"MATCH (n:{label}) RETURN n.id AS id, n.name_norm AS name_norm, n.registered AS registered"
-                       + (", n.country AS country" if label == "PartnerAgency" else ""))
-         for label in DESIGNATIONS}
+NODES = {
+    label: cypher(
+        f"resolve.org_nodes.{label}",
+        f"MATCH (n:{label}) RETURN n.id AS id, n.name_norm AS name_norm, n.registered AS registered"
+        + (", n.country AS country" if label == "PartnerAgency" else ""),
+    )
+    for label in DESIGNATIONS
+}
 
 
 def org_merges(label: str, nodes: pd.DataFrame) -> list[tuple[str, str]]:

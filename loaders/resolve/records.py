@@ -39,18 +39,56 @@ WORKER_SOURCES = ("bp2mi", "kemnaker", "kemlu")
 TRUST = {s: i + 1 for i, s in enumerate(WORKER_SOURCES)}
 
 FEATURE_COLUMNS = [
-    "record_id", "source", "file", "row", "loader_id", "nik", "nik_birth_date", "nik_sex", "passport", "name",
-    "name_norm", "name_key", "first_key", "last_key", "first_skel", "last_skel", "father_name", "birth_date",
-    "birth_swapped", "birth_year", "sex", "regency", "province", "phone", "address", "birth_place", "country",
-    "status", "event_date",
+    "record_id",
+    "source",
+    "file",
+    "row",
+    "loader_id",
+    "nik",
+    "nik_birth_date",
+    "nik_sex",
+    "passport",
+    "name",
+    "name_norm",
+    "name_key",
+    "first_key",
+    "last_key",
+    "first_skel",
+    "last_skel",
+    "father_name",
+    "birth_date",
+    "birth_swapped",
+    "birth_year",
+    "sex",
+    "regency",
+    "province",
+    "phone",
+    "address",
+    "birth_place",
+    "country",
+    "status",
+    "event_date",
 ]
 _FEATURES_VERSION = "4"
 
 # Spelling-neutral rewrites, applied in order to an upper-case name (see module docstring).
 _REWRITES = (
-    (r"OE", "U"), (r"DJ", "J"), (r"TJ", "C"), (r"SJ", "SY"), (r"CH", "H"), (r"KH", "H"), (r"SY", "S"),
-    (r"SH", "S"), (r"IE", "I"), (r"Y", "I"), (r"OO", "U"), (r"O", "U"), (r"PH", "F"), (r"V", "F"),
-    (r"Q", "K"), (r"Z", "J"),
+    (r"OE", "U"),
+    (r"DJ", "J"),
+    (r"TJ", "C"),
+    (r"SJ", "SY"),
+    (r"CH", "H"),
+    (r"KH", "H"),
+    (r"SY", "S"),
+    (r"SH", "S"),
+    (r"IE", "I"),
+    (r"Y", "I"),
+    (r"OO", "U"),
+    (r"O", "U"),
+    (r"PH", "F"),
+    (r"V", "F"),
+    (r"Q", "K"),
+    (r"Z", "J"),
 )
 _DOUBLE = re.compile(r"(.)\1+")
 _FINAL_H = re.compile(r"(?<=[AEIOU])H\b")
@@ -104,8 +142,9 @@ def features(canonical: pd.DataFrame, source: str, file: str) -> pd.DataFrame:
     out["row"] = df["_row"].astype("int64").to_numpy()
     get = lambda name: _col(df, name).to_numpy()  # noqa: E731
     nik, passport = _col(df, "worker.nik"), _col(df, "worker.passport_no")
-    out["loader_id"] = worker_ids(nik.reset_index(drop=True), passport.reset_index(drop=True),
-                                  out["record_id"]).to_numpy()
+    out["loader_id"] = worker_ids(
+        nik.reset_index(drop=True), passport.reset_index(drop=True), out["record_id"]
+    ).to_numpy()
     out["nik"] = nik.to_numpy()
     out["nik_birth_date"] = get("worker.nik_birth_date")
     out["nik_sex"] = get("worker.nik_sex")
