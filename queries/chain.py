@@ -481,11 +481,17 @@ def format_chain(chain: dict[str, Any]) -> str:
     for c in chain["conflicts"]:
         values = "; ".join(f"{v['value']} ({', '.join(v['sources'])})" for v in c["values"])
         lines.append(f"conflict {c['field']}: {c['detail']}" + (f": {values}" if values else ""))
-    for key in ("flags", "rights"):
-        for item in chain[key]:
-            label = item.get("rule") or item.get("right") or item.get("id") if isinstance(item, dict) else item
-            lines.append(
-                f"{key[:-1]} {label}: "
-                + (item.get("message") or item.get("status") or "" if isinstance(item, dict) else "")
-            )
+    for flag in chain["flags"]:
+        where = f" [{flag.get('entity_label')} {flag.get('entity_id')}]" if flag.get("entity_id") else ""
+        lines.append(f"flag {flag.get('rule')}{where}: {flag.get('summary') or flag.get('message') or ''}")
+    # Rights: one line per right with its tally over placements, then only the gaps, by placement.
+    tally: dict[str, dict[str, int]] = {}
+    for item in chain["rights"]:
+        counts = tally.setdefault(str(item.get("right")), {})
+        counts[str(item.get("status"))] = counts.get(str(item.get("status")), 0) + 1
+    for right, counts in tally.items():
+        lines.append(f"right {right}: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    for item in chain["rights"]:
+        if item.get("status") == "violated":
+            lines.append(f"  violated {item.get('right')} on {item.get('placement')}")
     return "\n".join(lines)
