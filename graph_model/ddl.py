@@ -30,65 +30,43 @@ def _snake(label: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in label).lstrip("_")
 
 
+# DDL templates. Only schema names fill them (labels, property and index names), never values.
+NEO4J_UNIQUE = "CREATE CONSTRAINT {name}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
+NEO4J_INDEX = "CREATE INDEX {name}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
+NEO4J_FULLTEXT = "CREATE FULLTEXT INDEX {name}_fulltext IF NOT EXISTS FOR (n:{label}) ON EACH [{fields}]"
+FALKORDB_INDEX = "CREATE INDEX FOR (n:{label}) ON (n.{prop})"
+FALKORDB_FULLTEXT = "CREATE FULLTEXT INDEX FOR (n:{label}) ON ({fields})"
+
+
+def _fields(props: tuple[str, ...]) -> str:
+    return ", ".join("n." + p for p in props)
+
+
 def neo4j_ddl(schema: Schema = SCHEMA) -> list[Statement]:
     out: list[Statement] = []
     for node in schema.nodes.values():
-        name = _snake(node.label)
-        out.append(
-            Statement(
-                "unique",
-                node.label,
-                ("id",),
-                f"CREATE CONSTRAINT {name}_id IF NOT EXISTS FOR (n:{node.label}) REQUIRE n.id IS UNIQUE",
-            )
-        )
+        name, label = _snake(node.label), node.label
+        out.append(Statement("unique", label, ("id",), NEO4J_UNIQUE.format(name=name, label=label)))
         for prop in node.index:
-            out.append(
-                Statement(
-                    "range_index",
-                    node.label,
-                    (prop,),
-                    f"CREATE INDEX {name}_{prop} IF NOT EXISTS FOR (n:{node.label}) ON (n.{prop})",
-                )
-            )
+            out.append(Statement("range_index", label, (prop,), NEO4J_INDEX.format(name=name, label=label, prop=prop)))
         if node.fulltext:
-            fields = ", ".join(f"n.{p}" for p in node.fulltext)
-            out.append(
-                Statement(
-                    "fulltext_index",
-                    node.label,
-                    node.fulltext,
-                    f"CREATE FULLTEXT INDEX {name}_fulltext IF NOT EXISTS FOR (n:{node.label}) ON EACH [{fields}]",
-                )
-            )
+            text = NEO4J_FULLTEXT.format(name=name, label=label, fields=_fields(node.fulltext))
+            out.append(Statement("fulltext_index", label, node.fulltext, text))
     return out
 
 
 def falkordb_ddl(schema: Schema = SCHEMA) -> list[Statement]:
     out: list[Statement] = []
     for node in schema.nodes.values():
+        label = node.label
         for prop in ("id", *node.index):
-            out.append(
-                Statement(
-                    "range_index",
-                    node.label,
-                    (prop,),
-                    f"CREATE INDEX FOR (n:{node.label}) ON (n.{prop})",
-                )
-            )
+            out.append(Statement("range_index", label, (prop,), FALKORDB_INDEX.format(label=label, prop=prop)))
         # No GRAPH.CONSTRAINT here, on purpose: FalkorDB 4.22 re-validates unique constraints
         # in the background after every restart and writes that work to the append-only log as
         # effects, interleaved with other graphs' writes; replaying such a log crashed the server
         # or refused to start it (seen here). Ids stay unique because every write MERGEs on
         # ``id`` (indexed above); Neo4j, which has no such problem, gets real constraints.
         if node.fulltext:
-            fields = ", ".join(f"n.{p}" for p in node.fulltext)
-            out.append(
-                Statement(
-                    "fulltext_index",
-                    node.label,
-                    node.fulltext,
-                    f"CREATE FULLTEXT INDEX FOR (n:{node.label}) ON ({fields})",
-                )
-            )
+            text = FALKORDB_FULLTEXT.format(label=label, fields=_fields(node.fulltext))
+            out.append(Statement("fulltext_index", label, node.fulltext, text))
     return out
