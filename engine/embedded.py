@@ -27,7 +27,10 @@ import redis
 from engine.base import wait_until
 from jejak.errors import EngineUnavailable, GraphBusy
 
-START_TIMEOUT_S = 120.0  # a large append-only log takes a while to replay
+START_TIMEOUT_S = 900.0  # a large append-only log takes a while to replay
+# Compact the log on a clean stop when it has grown by more than this since its last rewrite:
+# writes are logged as queries, so a restart re-runs them all (minutes after a big resolution).
+COMPACT_ABOVE_BYTES = 4 * 2**20
 LOCK_TIMEOUT_S = 30.0
 # Replicate every write to the append-only log as the query itself, never as "effects": effect
 # replay diverged from the live graph here (FalkorDB 4.22: effects logged under another graph's
@@ -219,6 +222,7 @@ def stop_server(files: ServerFiles, timeout_s: float = 60.0) -> None:
     threads take seconds to wind down, and by then every byte is already on disk.
     """
     pid = _read_pid(files)
+    _compact_log(files)
     try:
         # Send SHUTDOWN without waiting for a reply: none comes until the process has exited.
         conn = redis.connection.UnixDomainSocketConnection(path=str(files.socket), socket_timeout=5)  # type: ignore[abstract]
@@ -228,6 +232,20 @@ def stop_server(files: ServerFiles, timeout_s: float = 60.0) -> None:
             os.kill(pid, signal.SIGTERM)  # redis saves and exits on SIGTERM too
     if not wait_until(lambda: not files.pidfile.exists(), timeout_s) and pid and _is_our_server(pid, files):
         os.kill(pid, signal.SIGTERM)
+
+
+def _compact_log(files: ServerFiles, timeout_s: float = 3600.0) -> None:
+    """Rewrite the append-only log as one snapshot if it grew a lot, so the next start is quick."""
+    try:
+        conn = redis.Redis(unix_socket_path=str(files.socket), socket_timeout=timeout_s)
+        info = conn.info("persistence")
+        if int(info.get("aof_current_size", 0)) - int(info.get("aof_base_size", 0)) < COMPACT_ABOVE_BYTES:
+            return
+        conn.bgrewriteaof()
+        wait_until(lambda: not conn.info("persistence").get("aof_rewrite_in_progress"), timeout_s, 0.05)
+        conn.close()
+    except (redis.ConnectionError, redis.ResponseError, OSError):
+        pass  # the stop itself still saves a snapshot; only the next start is slower
 
 
 def server_pid(files: ServerFiles) -> int | None:

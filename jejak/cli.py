@@ -356,6 +356,15 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the demo dataset.")] = 1,
 ) -> None:
     """The main job on the embedded engine: demo data, load, resolve, flags, a chain, reports."""
+    if not (out / "ground_truth" / "summary.json").exists():
+        generate(out=out, workers=workers, seed=seed, mess=0.3)
+    # Hold one connection for the whole demo, so the embedded server runs from first step to last
+    # instead of stopping and starting (and replaying its log) between steps.
+    with _open_engine():
+        _demo_steps(out, reports, seed)
+
+
+def _demo_steps(out: Path, reports: Path, seed: int) -> None:
     from jejak.settings import get_settings
     from queries import flags as rules_mod
     from queries.chain import format_chain, worker_chain
@@ -363,8 +372,6 @@ def demo(
     from reports.communities import write_communities_report
     from reports.reconciliation import write_report
 
-    if not (out / "ground_truth" / "summary.json").exists():
-        generate(out=out, workers=workers, seed=seed, mess=0.3)
     init(reset=True)
     console.rule("1. load the agencies' exports")
     _print_load_report(_load(out, None, "auto"))
