@@ -161,9 +161,6 @@ class NameIndex:
         table = {k: self._ids.get((label, *k.split("\x1f", 1))) for k in keys.unique()}
         return keys.map(table).replace(self.AMBIGUOUS, None)
 
-    def __len__(self) -> int:
-        return len(self._ids)
-
 
 def _role(df: pd.DataFrame, role: str) -> pd.DataFrame:
     """The columns of one role, without the ``role.`` prefix."""
