@@ -144,6 +144,7 @@ def main() -> None:
     ap.add_argument("--data-dir", type=Path, help="embedded engine directory (default: bench/data/queries)")
     ap.add_argument("--dir", type=Path, help="dataset directory (generated there if empty)")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON results")
     ap.add_argument("--samples", type=int, default=1000, help="calls per query per run")
     ap.add_argument("--paths", type=int, default=200, help="shortest-path pairs per run")
     args = ap.parse_args()
@@ -182,6 +183,9 @@ def main() -> None:
     results: dict[str, Any] = {}
     print(f"\n{'query':18} {'calls/run':>9} {'p50 ms':>8} {'p99 ms':>8}")
     for name in runs[0]:
+        if not any(r[name] for r in runs):
+            print(f"{name:18} {'no sample':>9}")
+            continue
         p50 = statistics.median(percentile(r[name], 50) for r in runs if r[name])
         p99 = statistics.median(percentile(r[name], 99) for r in runs if r[name])
         calls = statistics.median(len(r[name]) for r in runs)
@@ -200,9 +204,9 @@ def main() -> None:
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {RESULTS}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {args.out}")
 
 
 if __name__ == "__main__":
