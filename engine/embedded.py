@@ -15,6 +15,7 @@ import fcntl
 import os
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -169,10 +170,10 @@ def _check_writable(data_dir: Path) -> None:
         raise EngineUnavailable(f"cannot create data directory {data_dir}: {exc.strerror}") from None
     if not data_dir.is_dir():
         raise EngineUnavailable(f"data directory {data_dir} is not a directory")
-    probe = data_dir / ".write-test"
     try:
-        probe.write_text("ok")
-        probe.unlink()
+        # A private probe name: two processes starting the same graph must not race on one file.
+        with tempfile.NamedTemporaryFile(dir=data_dir, prefix=".write-test-"):
+            pass
     except OSError as exc:
         raise EngineUnavailable(f"data directory {data_dir} is not writable: {exc.strerror}") from None
 
