@@ -19,39 +19,58 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 NULL, BOOL, DOUBLE, STRING, LONG = 0, 1, 2, 3, 4
 MAX_TOKEN_BYTES = 32_000_000
 MAX_COMMAND_BYTES = 128_000_000
 
-_NULL = struct.pack("=B", NULL)
-_TRUE = struct.pack("=B?", BOOL, True)
-_FALSE = struct.pack("=B?", BOOL, False)
+BIN = pa.large_binary()
+_EMPTY = pa.scalar(b"", BIN)
+_NULL_VALUE = pa.scalar(bytes([NULL]), BIN)
+_FIXED = {  # property kind -> (type byte, numpy value type)
+    "bool": (BOOL, "u1"),
+    "long": (LONG, "<i8"),
+    "double": (DOUBLE, "<f8"),
+}
 
 
-def _pack_column(values: pd.Series) -> list[bytes]:
-    """Pack one property column; None/NaN become the null marker (the property is not set).
-
-    The type is decided once per column (a column holds one type), not per value: packing is
-    the hot loop of a bulk load.
-    """
-    present = values.notna().to_numpy()
-    items = values.tolist()
+def _kind(values: pd.Series, present: np.ndarray) -> str:
+    """The one type of a column (a column holds one type): decided once, not per value."""
     kind = values.dtype.kind
-    if kind == "b" or (kind == "O" and isinstance(_first(items, present), bool | np.bool_)):
-        return [(_TRUE if v else _FALSE) if p else _NULL for v, p in zip(items, present, strict=True)]
-    if kind in "iu" or (kind == "O" and isinstance(_first(items, present), int | np.integer)):
-        pack = struct.Struct("=Bq").pack
-        return [pack(LONG, int(v)) if p else _NULL for v, p in zip(items, present, strict=True)]
+    first = values.iloc[int(np.argmax(present))] if present.any() else None
+    if kind == "b" or (kind == "O" and isinstance(first, bool | np.bool_)):
+        return "bool"
+    if kind in "iu" or (kind == "O" and isinstance(first, int | np.integer)):
+        return "long"
     if kind == "f":
-        pack = struct.Struct("=Bd").pack
-        return [pack(DOUBLE, v) if p else _NULL for v, p in zip(items, present, strict=True)]
-    return [b"\x03" + str(v).encode() + b"\x00" if p else _NULL for v, p in zip(items, present, strict=True)]
+        return "double"
+    return "string"
 
 
-def _first(items: list[Any], present: np.ndarray) -> Any:
-    index = int(np.argmax(present)) if present.any() else -1
-    return items[index] if index >= 0 else None
+def _pack_column(values: pd.Series) -> pa.Array:
+    """One property column as one binary value per entity: type byte + value, or the null marker
+    (the property is not set). Column-wise in Arrow: packing is the hot loop of a bulk load."""
+    present = values.notna().to_numpy()
+    kind = _kind(values, present)
+    if kind in _FIXED:
+        type_byte, value_type = _FIXED[kind]
+        packed = np.zeros(len(values), dtype=[("t", "u1"), ("v", value_type)])  # unaligned: 1 + 8 bytes
+        packed["t"] = type_byte
+        packed["v"][present] = values[present].to_numpy().astype(value_type)
+        width = packed.dtype.itemsize
+        fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), len(values), [None, pa.py_buffer(packed)])
+        column = fixed.cast(BIN)
+        return pc.if_else(pa.array(present), column, _NULL_VALUE)
+    try:
+        text = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all str: dates, numbers among text
+        text = pa.array([str(v) if p else None for v, p in zip(values.tolist(), present, strict=True)], pa.string())
+    joined = pc.binary_join_element_wise(
+        pa.scalar(bytes([STRING]), BIN), text.cast(BIN), pa.scalar(b"\x00", BIN), _EMPTY
+    )
+    return pc.fill_null(joined, _NULL_VALUE)
 
 
 def _header(name: str, props: Sequence[str]) -> bytes:
@@ -65,40 +84,47 @@ class Token:
     payload: bytes
 
 
-def _tokens(kind: str, name: str, props: list[str], entities: list[bytes]) -> Iterator[Token]:
+def _tokens(kind: str, name: str, props: list[str], entities: pa.Array | pa.ChunkedArray) -> Iterator[Token]:
+    """Cut the entities (one binary value each) into tokens of at most MAX_TOKEN_BYTES."""
     header = _header(name, props)
+    if isinstance(entities, pa.ChunkedArray):  # Arrow-backed pandas columns come chunked
+        entities = entities.combine_chunks()
+    entities = entities.cast(BIN) if entities.type != BIN else entities
+    n = len(entities)
+    _, offsets_buf, data = entities.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[entities.offset : entities.offset + n + 1]
+    view = memoryview(data) if data is not None else memoryview(b"")
     start = 0
-    while start < len(entities):
-        size, end = len(header), start
-        while end < len(entities) and (size + len(entities[end]) < MAX_TOKEN_BYTES or end == start):
-            size += len(entities[end])
-            end += 1
-        yield Token(kind, end - start, header + b"".join(entities[start:end]))
+    while start < n:
+        budget = offsets[start] + MAX_TOKEN_BYTES - len(header)
+        end = max(start + 1, int(np.searchsorted(offsets, budget, side="right")) - 1)
+        end = min(end, n)
+        yield Token(kind, end - start, header + view[offsets[start] : offsets[end]].tobytes())
         start = end
+
+
+def _join(columns: list[pa.Array], n: int) -> pa.Array:
+    if not columns:
+        return pa.array([b""] * n, BIN)
+    if len(columns) == 1:
+        return columns[0]
+    return pc.binary_join_element_wise(*columns, _EMPTY)
 
 
 def node_tokens(label: str, table: pd.DataFrame) -> Iterator[Token]:
     """Tokens for one label's nodes, in table order (their positions follow that order)."""
     props = [c for c in table.columns if table[c].notna().any()]
-    columns = [_pack_column(table[c]) for c in props]
-    entities = [b"".join(parts) for parts in zip(*columns, strict=True)] if props else [b""] * len(table)
-    yield from _tokens("node", label, props, entities)
+    yield from _tokens("node", label, props, _join([_pack_column(table[c]) for c in props], len(table)))
 
 
 def edge_tokens(rel_type: str, src: np.ndarray, dst: np.ndarray, props: pd.DataFrame | None = None) -> Iterator[Token]:
     """Tokens for one relationship type; ``src``/``dst`` are node positions."""
     pairs = np.empty((len(src), 2), dtype="<u8")
     pairs[:, 0], pairs[:, 1] = src, dst
+    ends = pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(src), [None, pa.py_buffer(pairs)]).cast(BIN)
     names = [c for c in props.columns if props[c].notna().any()] if props is not None else []
-    if not names:
-        raw = pairs.tobytes()
-        entities = [raw[i * 16 : (i + 1) * 16] for i in range(len(src))]
-    else:
-        assert props is not None
-        columns = [_pack_column(props[c]) for c in names]
-        raw = pairs.tobytes()
-        entities = [raw[i * 16 : (i + 1) * 16] + b"".join(parts) for i, parts in enumerate(zip(*columns, strict=True))]
-    yield from _tokens("edge", rel_type, names, entities)
+    columns = [_pack_column(props[c]) for c in names] if props is not None else []
+    yield from _tokens("edge", rel_type, names, _join([ends, *columns], len(src)))
 
 
 def send(
