@@ -38,10 +38,11 @@ import math
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analytics.graphs import EdgeList, within
 from analytics.projections import GraphData, agency_agency
-from loaders.normalize import normalize_org_name
+from loaders.normalize import org_name_norm
 from reference.jobs import rules
 
 CASE_WEIGHT = {
@@ -183,7 +184,8 @@ def compute(
     # H1: agencies of different head offices sharing identifiers
     aa = (agency_edges or agency_agency(data)).edges
     ident = aa[aa[["directors", "phones", "addresses"]].sum(axis=1) > 0]
-    norm = {i: normalize_org_name(n) for i, n in data.agencies["name"].items() if isinstance(n, str)}
+    names = data.agencies["name"].where(data.agencies["name"].map(lambda n: isinstance(n, str)), None)
+    norm = dict(zip(names.index, org_name_norm(pa.array(names.tolist(), pa.string())).to_pylist(), strict=True))
     what = {"directors": "director", "phones": "phone", "addresses": "address"}
     for r in ident.to_dict("records"):
         if norm.get(r["a"]) and norm.get(r["a"]) == norm.get(r["b"]):

@@ -98,6 +98,13 @@ class GraphData:
     def names(self) -> dict[str, str]:
         return self.entities["name"].dropna().to_dict()
 
+    @cached_property
+    def non_procedural(self) -> pd.Series:
+        """Placement id -> looks non-procedural (``analytics.facts.non_procedural``), computed once."""
+        from analytics.facts import non_procedural
+
+        return non_procedural(self)
+
     @property
     def head_office(self) -> pd.Series:
         """Agency id -> its head office id (itself for a head office)."""

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.facts import non_procedural
 from analytics.graphs import within
 from analytics.projections import GraphData
 
@@ -82,7 +81,7 @@ def score_groups(
     rows = []
 
     # non-procedural share
-    nonproc = non_procedural(data).reindex(place_of.index).fillna(False).astype(bool)
+    nonproc = data.non_procedural.reindex(place_of.index).fillna(False).astype(bool)
     share = nonproc.groupby(place_of).mean().reindex(groups, fill_value=0.0)
     npl_ids = nonproc[nonproc].index.to_series().groupby(place_of[nonproc]).agg(list)
     for c in groups[(n_pl >= 3) & (share > 0)]:
