@@ -152,7 +152,8 @@ def build(rng: np.random.Generator, regions: Regions, persons: pd.DataFrame, pl:
 
     # foreign partner agencies and their P3MI partners, per destination
     taken: set[str] = set()
-    mitra_rows, part_rows = [], []
+    mitra_rows: list[dict[str, object]] = []
+    part_rows: list[dict[str, object]] = []
     placed = scheme == "P to P"
     total_pp = max(1, int(placed.sum()))
     for c in ref.COUNTRIES:

@@ -122,7 +122,7 @@ def plant(rng: np.random.Generator, persons: pd.DataFrame, pl: pd.DataFrame, org
     for i in _pick(
         rng, proc & (scheme == "P to P") & np.isin(job, ["PLRT", "CG", "BABY", "DRV"]), _count(n, 0.0015), used
     ):
-        iso = rng.choice(["SA", "AE", "KW", "QA", "JO", "OM", "BH"], p=[0.45, 0.2, 0.1, 0.1, 0.05, 0.05, 0.05])
+        iso = str(rng.choice(["SA", "AE", "KW", "QA", "JO", "OM", "BH"], p=[0.45, 0.2, 0.1, 0.1, 0.05, 0.05, 0.05]))
         pool = by_country[iso]
         if len(pool):
             emp = int(rng.choice(pool))
@@ -174,7 +174,7 @@ def plant(rng: np.random.Generator, persons: pd.DataFrame, pl: pd.DataFrame, org
     # R6: a missing document
     for i in _pick(rng, proc, _count(n, 0.003), used):
         pid = truth.new("R6")
-        what = rng.choice(["pk_date", "bpjs", "cert_no", "agreement_no"])
+        what = str(rng.choice(["pk_date", "bpjs", "cert_no", "agreement_no"]))
         if what == "agreement_no" and pl.at[i, "kemnaker"]:
             pl.at[i, "agreement_no"] = ""
             pl.at[i, "agreement_date"] = np.datetime64("NaT", "D")
@@ -264,7 +264,7 @@ def plant(rng: np.random.Generator, persons: pd.DataFrame, pl: pd.DataFrame, org
     # H3: non-procedural workers on visit/umrah visas clustered around a few employers
     nonproc = channel == NON_PROCEDURAL
     for _ in range(max(2, min(60, n // 25_000))):
-        iso = rng.choice(["SA", "MY", "AE"], p=[0.5, 0.3, 0.2])
+        iso = str(rng.choice(["SA", "MY", "AE"], p=[0.5, 0.3, 0.2]))
         emp_pool = np.flatnonzero((households["iso2"] == iso).to_numpy())
         if not len(emp_pool):
             continue
@@ -293,12 +293,12 @@ def plant(rng: np.random.Generator, persons: pd.DataFrame, pl: pd.DataFrame, org
         mill = int(rng.integers(len(org.lpk)))
         lpk_prov = org.lpk.at[mill, "province"]
         m0 = np.datetime64("2019-01") + int(rng.integers(0, 60)) * np.timedelta64(1, "M")
-        extra = int(cap[mill] * rng.uniform(1.5, 2.5)) + 5
+        n_extra = int(cap[mill] * rng.uniform(1.5, 2.5)) + 5
         one = np.timedelta64(1, "M")
         window = (depart > (m0 + one).astype("datetime64[D]")) & (depart < (m0 + 7 * one).astype("datetime64[D]"))
-        members = _pick(rng, proc & window & (prov == lpk_prov), extra, used)
+        members = _pick(rng, proc & window & (prov == lpk_prov), n_extra, used)
         if len(members) <= cap[mill]:
-            members = np.concatenate([members, _pick(rng, proc & window, extra - len(members), used)])
+            members = np.concatenate([members, _pick(rng, proc & window, n_extra - len(members), used)])
         pl.loc[pl.index[members], "lpk"] = mill
         pl.loc[pl.index[members], "cert_date"] = m0.astype("datetime64[D]") + rng.integers(0, 28, len(members)) * DAY
         pid = truth.new("H4")

@@ -175,7 +175,9 @@ def make_persons(
     ]
     persons["phone"] = [p[:11] if p[-1] in "012" else p for p in persons["phone"]]
     letters = np.asarray(list("ABCEX"))[rng.choice(5, n_persons, p=[0.05, 0.3, 0.5, 0.1, 0.05])]
-    pnum = rng.permutation(9_000_000)[:n_persons] + 1_000_000 if n_persons <= 9_000_000 else None
+    if n_persons > 9_000_000:
+        raise ValueError(f"{n_persons} persons: unique 7-digit passport numbers allow at most 9,000,000")
+    pnum = rng.permutation(9_000_000)[:n_persons] + 1_000_000
     persons["passport"] = [f"{a}{b:07d}" for a, b in zip(letters, pnum, strict=True)]
     rt, rw = rng.integers(1, 20, n_persons), rng.integers(1, 12, n_persons)
     street = np.asarray(
