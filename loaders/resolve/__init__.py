@@ -495,7 +495,7 @@ def resolve(
     props = _resolved_props(recs)
     rows = []
     for wid, row in props.iterrows():
-        p = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
+        p: dict[str, Any] = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
         p["conflicts"] = p["conflicts"] if isinstance(p["conflicts"], list) else []
         p["record_count"] = int(p["record_count"])
         rows.append({"id": wid, "props": p})

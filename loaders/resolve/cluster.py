@@ -125,9 +125,9 @@ def cluster(
         members = idx(left) + idx(right)
         for b in members[1:]:
             uf.union(members[0], b, check_nik=False)
-    for a, b in fixed:
-        if a in index and b in index:
-            uf.union(index[a], index[b])
+    for left_id, right_id in fixed:
+        if left_id in index and right_id in index:
+            uf.union(index[left_id], index[right_id])
 
     exact = exact_pairs(records)
     model = pairs[pairs["p"] >= accept] if len(pairs) else pairs

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -56,14 +56,17 @@ TRAINING_RULES = [
 ]
 DETERMINISTIC_RULES = ["l.nik = r.nik", "l.passport = r.passport AND l.birth_date = r.birth_date"]
 
+LinkType = Literal["link_only", "link_and_dedupe", "dedupe_only"]
+
 # Field names of the comparison vector, for a pair's "reason" (which fields agreed).
 FIELDS = ["name", "birth_date", "sex", "nik", "passport", "region", "phone", "country"]
 
 
-def _settings(link_type: str = "dedupe_only") -> Any:
+def _settings(link_type: LinkType = "dedupe_only") -> Any:
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
     from splink import SettingsCreator
+    from splink.blocking_rule_library import CustomRule
 
     def custom(column: str, levels: list[Any], name: str) -> Any:
         return cl.CustomComparison(levels, output_column_name=name)
@@ -132,7 +135,7 @@ def _settings(link_type: str = "dedupe_only") -> Any:
             cl.ExactMatch("phone"),
             cl.ExactMatch("country"),
         ],
-        blocking_rules_to_generate_predictions=PREDICTION_RULES,
+        blocking_rules_to_generate_predictions=[CustomRule(rule) for rule in PREDICTION_RULES],
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=False,
         additional_columns_to_retain=[],
@@ -161,11 +164,14 @@ def train(records: pd.DataFrame, seed: int = 42) -> dict[str, Any]:
     """Estimate the model from the records themselves (no labels): λ from deterministic rules,
     u from random pairs, m by EM on two blocking rules. Returns the model as a settings dict."""
     from splink import Linker
+    from splink.blocking_rule_library import CustomRule
 
     _quiet()
     api = _db_api()
     linker = Linker(api.register(_frame(records)), _settings(), log_level=None)
-    linker.training.estimate_probability_two_random_records_match(DETERMINISTIC_RULES, recall=0.8)
+    linker.training.estimate_probability_two_random_records_match(
+        [CustomRule(rule) for rule in DETERMINISTIC_RULES], recall=0.8
+    )
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
     for rule in TRAINING_RULES:
         linker.training.estimate_parameters_using_expectation_maximisation(

@@ -19,7 +19,7 @@ Features are cached per raw file (``<state_dir>/features/``) and recomputed only
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -110,7 +110,7 @@ def skeleton(word: str) -> str:
     return word[:1] + _VOWELS.sub("", word[1:])
 
 
-def _map(values: pd.Series, fn) -> pd.Series:  # type: ignore[no-untyped-def]
+def _map(values: pd.Series, fn: Callable[[str], str]) -> pd.Series:
     """Apply ``fn`` to each distinct non-null value."""
     uniq = values.dropna().unique()
     table = {v: fn(v) for v in uniq}
