@@ -365,7 +365,7 @@ def trace_down(engine: Engine, ref: str, limit: int = 50) -> dict[str, Any]:
     "sponsors": {"total", "items"}, "placements": {"count", "first", "last"}}``."""
     node = resolve_agency(engine, ref)
     paths = engine.read(TRACE_DOWN, {"id": node.id})
-    root = {"label": "Agency", "id": node.id, "name": node.name, "relation": None, "children": []}
+    root: dict[str, Any] = {"label": "Agency", "id": node.id, "name": node.name, "relation": None, "children": []}
     index = {node.id: root}
     for p in sorted(paths, key=lambda p: len(p["nodes"])):
         # nodes run from the descendant up to the root: walk them root-first

@@ -12,7 +12,11 @@ import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 BASE_CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto; max-width: 1100px;
@@ -31,7 +35,7 @@ img.plot { max-width: 100%; height: auto; display: block; margin: .5rem 0; }
 """
 
 
-def environment():  # type: ignore[no-untyped-def]
+def environment() -> Environment:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(
@@ -60,7 +64,7 @@ def figure_data_uri(fig: Any, dpi: int = 110) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def pyplot():  # type: ignore[no-untyped-def]
+def pyplot() -> ModuleType:
     """matplotlib.pyplot on the non-interactive Agg backend (no display needed)."""
     import matplotlib
 

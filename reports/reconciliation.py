@@ -51,7 +51,7 @@ def collect(engine: Engine, work_dir: Path) -> dict[str, Any]:
                 "records_per_person": round(records.get(s, 0) / distinct, 3) if distinct else None,
             }
         )
-    overlap = [
+    overlap: list[dict[str, Any]] = [
         {"combination": "+".join(c), "sources": list(c), "people": combos.get(c, 0)} for c in _all_combinations()
     ]
     overlap.sort(key=lambda r: -r["people"])
