@@ -422,7 +422,7 @@ def _shift_past_skipped(base: np.ndarray, skipped: list[dict[str, object]]) -> n
 
 def _cell_text(value: object) -> str | None:
     """Cells as text: Excel dates become ISO dates, whole floats lose their '.0' (NIKs, phones)."""
-    if value is None:
+    if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
@@ -431,6 +431,11 @@ def _cell_text(value: object) -> str | None:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def _column_text(rows: list[list[object]], i: int) -> list[str | None]:
+    """Column ``i`` of the rows as text; most cells are already non-empty strings (the hot path)."""
+    return [v if type(v) is str and v else _cell_text(v) for v in (r[i] if i < len(r) else None for r in rows)]
 
 
 def _xlsx_chunks(path: Path, mapping: SourceMapping, batch_size: int) -> Iterator[_Chunk]:
@@ -448,10 +453,7 @@ def _xlsx_chunks(path: Path, mapping: SourceMapping, batch_size: int) -> Iterato
         raise FileError(f"{path}: no sheet {sheet_name!r} (sheets: {', '.join(workbook.sheet_names)})")
     try:
         # skip_empty_area=False keeps row i of the list as sheet row i + 1, so row numbers hold.
-        rows = [
-            [None if c == "" else c for c in r]
-            for r in workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-        ]
+        rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
     except Exception as exc:
         raise FileError(f"{path}: sheet {sheet_name!r} cannot be read ({type(exc).__name__}: {exc})") from None
     if not rows:
@@ -463,10 +465,7 @@ def _xlsx_chunks(path: Path, mapping: SourceMapping, batch_size: int) -> Iterato
     body = rows[1:]
     for start in range(0, len(body), batch_size):
         part = body[start : start + batch_size]
-        columns = {
-            name: pa.array([_cell_text(r[i]) if i < len(r) else None for r in part], pa.string())
-            for i, name in enumerate(header)
-        }
+        columns = {name: pa.array(_column_text(part, i), pa.string()) for i, name in enumerate(header)}
         # Sheet row numbers: the header is row 1; openpyxl yields empty rows too, so index + 2 holds.
         yield _Chunk(pa.table(columns), np.arange(start + 2, start + 2 + len(part), dtype=np.int64))
 
