@@ -27,6 +27,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import describe  # noqa: E402
+
 RING_RULES = ("H1", "R7", "H2", "H3", "H4")
 
 
@@ -197,14 +199,19 @@ def main() -> None:
 
         analysis = analyse(eng, seed=args.report_seed)
         result["report_seconds"] = [round(x, 2) for x in times]
-        result["report_seconds_best"] = round(min(times), 2)
+        result["report_seconds_median"] = round(float(np.median(times)), 2)
         result["stage_seconds"] = {k: round(v, 2) for k, v in analysis.timings.items()}
         result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         result["report"] = str(html)
         result["quality"] = evaluate(analysis, files / "ground_truth")
     result["lfr"] = lfr(args.report_seed)
+    result["machine"] = describe()
+    # One file for every dataset measured: this run replaces only its own entry.
+    previous = json.loads(args.out.read_text()) if args.out.exists() else {}
+    runs = previous.get("runs", {})
+    runs[f"workers={args.workers} dataset_seed={args.seed}"] = result
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    args.out.write_text(json.dumps({**previous, "runs": runs}, indent=2) + "\n")
     print(json.dumps(result, indent=2))
 
 

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import engine  # noqa: E402
+from bench.machine import describe  # noqa: E402
 from engine.embedded import ServerFiles, server_pid  # noqa: E402
 from jejak.settings import Settings  # noqa: E402
 from loaders.pipeline import LoadReport, load_directory  # noqa: E402
@@ -124,7 +125,7 @@ def main() -> None:
         "runs": args.runs,
         "median": summary,
         "all": results,
-        "machine": {"cpus": psutil.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30)},
+        "machine": describe(),
     }
     suffix = f"-{args.only}" if args.only else ""
     target = ROOT / "bench" / "results" / f"load-{args.workers}{suffix}.json"

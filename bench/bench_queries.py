@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import statistics
 import sys
@@ -32,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.machine import describe
 
 RESULTS = Path(__file__).resolve().parent / "results" / "queries.json"
 WALK_TYPES = (
@@ -201,7 +202,7 @@ def main() -> None:
         "load_seconds": load_seconds,
         "pools": counts,
         "queries": results,
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "machine": describe(),
         "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import statistics
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.machine import describe
 from loaders import normalize
 from loaders.read import read_file, recognise
 
@@ -130,9 +130,7 @@ def main() -> None:
         print(f"{result['file']:<45} {result['rows']:>9} rows  {result['rows_per_s']:>9} rows/s")
     affinity = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps({"cpu_affinity": affinity, "python": platform.python_version(), "files": results}, indent=2) + "\n"
-    )
+    RESULTS.write_text(json.dumps({"cpu_affinity": affinity, "machine": describe(), "files": results}, indent=2) + "\n")
     print(f"wrote {RESULTS}")
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import shutil
 import sys
@@ -28,6 +27,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import engine
+from bench.machine import describe
 from jejak.settings import Settings
 from loaders.normalize import normalize_org_name
 from loaders.pipeline import load_directory
@@ -158,8 +158,7 @@ def main() -> None:
         "workers": args.workers,
         "seed": args.seed,
         "mess": args.mess,
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
+        "machine": describe(),
     }
     with engine.connect(settings) as eng:
         eng.clear()
