@@ -105,6 +105,15 @@ class GraphData:
 
         return non_procedural(self)
 
+    @cached_property
+    def placement_dates(self) -> pd.Series:
+        """Placement id -> when it happened: departure, else arrival, else registration (NaT if none)."""
+        pl = self.placements
+        when = pl["departure_date"].fillna("")
+        for col in ("arrival_date", "registration_date"):
+            when = when.where(when != "", pl[col].fillna(""))
+        return pd.to_datetime(when.replace("", None), errors="coerce", format="ISO8601")
+
     @property
     def head_office(self) -> pd.Series:
         """Agency id -> its head office id (itself for a head office)."""

@@ -136,10 +136,7 @@ def score_groups(
             )
 
     # growth over time
-    when = pl["departure_date"].fillna("")
-    for col in ("arrival_date", "registration_date"):
-        when = when.where(when != "", pl[col].fillna(""))
-    when = pd.to_datetime(when.replace("", None), errors="coerce")
+    when = data.placement_dates
     end = when.max()
     if pd.notna(end):
         w = when.reindex(place_of.index)
