@@ -94,11 +94,12 @@ def _rel_export(name: str, anchor: str, pattern: str, other: str, *extra: str) -
 EXPORTS: dict[str, Export] = {
     e.name: e
     for e in [
-        # one row per placement: its dates, visa, status and job
+        # one row per placement: its dates, visa, status, job and destination (the first, should a
+        # placement have two), in one pass over the placements
         Export(
             "placements",
             "Placement",
-            "WITH g",
+            "OPTIONAL MATCH (g)-[:DESTINATION]->(c:Country)\nWITH g, min(c.id) AS country",
             _item(
                 "g.id",
                 "g.departure_date",
@@ -107,10 +108,19 @@ EXPORTS: dict[str, Export] = {
                 "g.visa_type",
                 "g.status",
                 "g.job_code",
+                "country",
             ),
-            ("placement", "departure_date", "arrival_date", "registration_date", "visa_type", "status", "job_code"),
+            (
+                "placement",
+                "departure_date",
+                "arrival_date",
+                "registration_date",
+                "visa_type",
+                "status",
+                "job_code",
+                "country",
+            ),
         ),
-        _rel_export("destination", "Placement", "(g)-[:DESTINATION]->(c:Country)", "c"),
         # worker -> placement, with the worker's origin regency when known
         Export(
             "worker_placements",

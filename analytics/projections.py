@@ -43,7 +43,6 @@ from engine.base import Engine
 
 REPORT_TABLES = [
     "placements",
-    "destination",
     "worker_placements",
     "placed_by",
     "employed_by",
@@ -134,7 +133,7 @@ def load(engine: Engine, threads: int = 3, extra: tuple[str, ...] = ()) -> Graph
     t = export.tables(engine, [*REPORT_TABLES, *extra], threads=threads)
     pl = t["placements"].set_index("placement")
     pl = pl[~pl.index.duplicated()]
-    pl["country"] = _first(t["destination"], "a", "b", "country").reindex(pl.index)
+    pl["country"] = pl["country"].replace("", np.nan)
     wp = t["worker_placements"]
     pl["worker"] = _first(wp, "placement", "worker", "worker").reindex(pl.index)
     pl["regency"] = _first(wp, "placement", "regency", "regency").reindex(pl.index).replace("", np.nan)
