@@ -32,7 +32,7 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -433,7 +433,7 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _column_text(rows: list[list[object]], i: int) -> list[str | None]:
+def _column_text(rows: Sequence[Sequence[object]], i: int) -> list[str | None]:
     """Column ``i`` of the rows as text; most cells are already non-empty strings (the hot path)."""
     return [v if type(v) is str and v else _cell_text(v) for v in (r[i] if i < len(r) else None for r in rows)]
 
