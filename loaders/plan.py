@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph_model import SCHEMA
 
@@ -64,13 +66,19 @@ def digest(*parts: object) -> str:
 
 
 def _digest_series(prefix: str, *columns: pd.Series) -> pd.Series:
-    """``prefix + digest(columns...)`` per row, hashing each distinct combination once."""
-    keys = columns[0].astype("string").fillna("")
-    for col in columns[1:]:
-        keys = keys + "|" + col.astype("string").fillna("")
-    uniques = keys.unique()
-    table = {k: prefix + hashlib.sha1(str(k).encode()).hexdigest()[:16] for k in uniques}
-    return keys.map(table).astype(object)
+    """``prefix + digest(columns...)`` per row, hashing each distinct combination once.
+
+    The same key text as ``digest`` ('|'-joined, null as ''), built and deduplicated in Arrow: the
+    planner runs this on every id column of every batch.
+    """
+    parts = [pc.fill_null(pa.array(c.astype("string")).cast(pa.string()), "") for c in columns]
+    keys = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "|")
+    encoded = keys.dictionary_encode()
+    sha1 = hashlib.sha1
+    hashed = np.array(
+        [prefix + sha1(k.encode()).hexdigest()[:16] for k in encoded.dictionary.to_pylist()], dtype=object
+    )
+    return pd.Series(hashed[encoded.indices.to_numpy()], index=columns[0].index, dtype=object)
 
 
 @dataclass
