@@ -125,10 +125,13 @@ def _anchored(name: str, label: str, var: str, body: str, doc: str, from_anchor:
     # WITH keeps the planner on the anchor: without it FalkorDB may start from a label or index scan
     # of another node of the pattern and filter on the id afterwards (seconds instead of milliseconds)
     scoped_head = "UNWIND $ids AS anchor_id\nMATCH (" + var + ":" + label + " {id: anchor_id})\nWITH " + var + "\n"
+    parts = [part.strip() for part in body.strip().split("\nUNION ALL\n")]  # each part gets the head
+    whole = "\nUNION ALL\n".join(head + part for part in parts)
+    scoped = "\nUNION ALL\n".join(scoped_head + part for part in parts)
     return Anchored(
         label,
-        cypher("flags." + name, head + body.strip(), doc=doc),
-        cypher("flags." + name + ".scoped", scoped_head + body.strip(), doc=doc + " (scoped)"),
+        cypher("flags." + name, whole, doc=doc),
+        cypher("flags." + name + ".scoped", scoped, doc=doc + " (scoped)"),
     )
 
 
@@ -275,23 +278,28 @@ Q_R6 = _anchored(
     "p",
     """
 MATCH (p)-[:REPORTED_IN]->(r:SourceRecord)
-WHERE p.status = 'DEPARTED' AND (r.source IN $departure_sources OR r.source IN $agreement_sources)
+WHERE p.status = 'DEPARTED' AND r.source IN $departure_sources
 OPTIONAL MATCH (p)-[t:TRAINED_AT]->(:TrainingInstitute)
 WITH p, r, collect(t.certificate_no) AS certificates
-WHERE (r.source IN $departure_sources AND (p.contract_date IS NULL OR p.bpjs_no IS NULL OR size(certificates) = 0))
+WHERE p.contract_date IS NULL OR p.bpjs_no IS NULL OR size(certificates) = 0
    OR (r.source IN $agreement_sources AND p.agreement_no IS NULL)
-WITH p, CASE WHEN r.source IN $departure_sources THEN
-          [x IN [CASE WHEN p.contract_date IS NULL THEN 'work_contract' END,
-                 CASE WHEN p.bpjs_no IS NULL THEN 'bpjs' END,
-                 CASE WHEN size(certificates) = 0 THEN 'competency_certificate' END] WHERE x IS NOT NULL]
-        ELSE [] END
-     + CASE WHEN r.source IN $agreement_sources AND p.agreement_no IS NULL THEN ['placement_agreement']
-            ELSE [] END AS missing
-WITH p, [x IN missing WHERE x IN $required] AS missing
+WITH p, [x IN [CASE WHEN p.contract_date IS NULL THEN 'work_contract' END,
+               CASE WHEN p.bpjs_no IS NULL THEN 'bpjs' END,
+               CASE WHEN size(certificates) = 0 THEN 'competency_certificate' END,
+               CASE WHEN r.source IN $agreement_sources AND p.agreement_no IS NULL THEN 'placement_agreement' END]
+         WHERE x IS NOT NULL AND x IN $required] AS missing
+WHERE size(missing) > 0
+RETURN p.id AS id, missing, p.departure_date AS departure, p.registration_date AS registration
+UNION ALL
+MATCH (p)-[:REPORTED_IN]->(r:SourceRecord)
+WHERE p.status = 'DEPARTED' AND r.source IN $agreement_sources AND NOT r.source IN $departure_sources
+  AND p.agreement_no IS NULL
+WITH p, [x IN ['placement_agreement'] WHERE x IN $required] AS missing
 WHERE size(missing) > 0
 RETURN p.id AS id, missing, p.departure_date AS departure, p.registration_date AS registration
 """,
-    "R6: departed placements missing a work contract, placement agreement, BPJS or certificate.",
+    "R6: departed placements missing a work contract, placement agreement, BPJS or certificate (the"
+    " certificates are only looked up for departure records).",
 )
 
 Q_SPONSORS = _anchored(
