@@ -177,9 +177,11 @@ Q_R11_PASSPORT = _anchored(
     "pp",
     """
 MATCH (pp)<-[:HOLDS_PASSPORT]-(w:Worker)
-WITH pp, count(w) AS holders, count(w.birth_date) AS dated, count(DISTINCT w.birth_date) AS dates,
-     min(w.birth_date) AS first
-WHERE holders > 1 AND (dates > 1 OR dated < holders OR size(first) = 0)
+WITH pp, count(w) AS holders
+WHERE holders > 1
+MATCH (pp)<-[:HOLDS_PASSPORT]-(w:Worker)
+WITH pp, holders, count(w.birth_date) AS dated, count(DISTINCT w.birth_date) AS dates, min(w.birth_date) AS first
+WHERE dates > 1 OR dated < holders OR size(first) = 0
 MATCH (pp)<-[:HOLDS_PASSPORT]-(w:Worker)
 RETURN pp.id AS id, w.id AS worker, w.name_norm AS name, w.birth_date AS birth_date, w.nik AS nik
 """,

@@ -130,6 +130,15 @@ def test_name_similarity_and_birth_date_typos() -> None:
     assert fl.name_similarity("MUHAMMAD RIZKI", "MUHAMAD RIZKY") > 0.85
     assert fl.name_similarity("DEWI LESTARI", "AGUS SANTOSO") < 0.5
     assert fl.same_birth_date("1990-03-07", "1990-07-03") and not fl.same_birth_date("1990-03-07", "1991-03-07")
+    import difflib
+
+    def plain(a: str, b: str) -> float:  # name_similarity without its shortcuts
+        ta, tb = sorted((a.split(), b.split()), key=len)
+        best = [max(difflib.SequenceMatcher(None, x, y).ratio() for y in tb) for x in ta]
+        return sum(best) / len(best)
+
+    for a, b in [("SITI AMINAH", "SITI AMINAH BINTI SALEH"), ("MUHAMMAD RIZKI", "MUHAMAD RIZKY"), ("ANI", "ANI")]:
+        assert fl.name_similarity(a, b) == plain(a, b)
 
 
 # -- hand-made graphs: the rules' edge cases ----------------------------------------------------------
@@ -170,6 +179,39 @@ def test_r11_day_month_swap_is_a_typo_not_an_identity(graph: Engine) -> None:
         "nik_birth_date: '1990-01-01'})"
     )
     assert {f.entity_id for f in run_rules(graph, ["R11"])} == {"forged", "sex"}
+
+
+def test_r11_passport_holders_by_birth_date(graph: Engine) -> None:
+    """Only passports whose holders' birth dates differ (or are missing) reach the name comparison."""
+    holders = {
+        "same-date": [("ANI", "1990-01-01"), ("BUDI SANTOSO", "1990-01-01")],
+        "two-dates": [("ANI", "1990-01-01"), ("BUDI SANTOSO", "1985-05-05")],
+        "swapped": [("ANI", "1990-03-07"), ("BUDI SANTOSO", "1990-07-03")],
+        "undated": [("ANI", "1990-01-01"), ("BUDI SANTOSO", None)],
+        "same-name": [("ANI", "1990-01-01"), ("ANI", "1985-05-05")],
+    }
+    for pp, ws in holders.items():
+        for i, (name, born) in enumerate(ws):
+            graph.write(
+                "MERGE (pp:Passport {id: $pp}) CREATE (w:Worker {id: $id, name_norm: $name}) SET w.birth_date = $born "
+                "CREATE (w)-[:HOLDS_PASSPORT]->(pp)",
+                {"pp": pp, "id": f"{pp}-{i}", "name": name, "born": born},
+            )
+    found = {f.entity_id for f in run_rules(graph, ["R11"]) if f.entity_label == "Passport"}
+    assert found == {"two-dates", "undated"}
+
+
+def test_scoped_rule_texts_start_from_their_anchor() -> None:
+    """Each part of a scoped text looks its anchor up by id and passes only it on (planner barrier)."""
+    scoped = [q for q in vars(fl).values() if isinstance(q, fl.Anchored)]
+    scoped += [q for group in (fl.Q_H1_WORKERS,) for q in group]
+    assert len(scoped) > 15
+    for q in scoped:
+        for part in q.scoped.text.split("\nUNION ALL\n"):
+            lines = part.splitlines()
+            assert lines[0] == "UNWIND $ids AS anchor_id"
+            assert lines[1].startswith("MATCH (") and lines[1].endswith(":" + q.label + " {id: anchor_id})")
+            assert lines[2].startswith("WITH ")
 
 
 def test_r1_uses_the_nik_or_the_declared_birth_date(graph: Engine) -> None:
