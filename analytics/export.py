@@ -281,7 +281,7 @@ def table(engine: Engine, name: str) -> pd.DataFrame:
             col = column.combine_chunks()
             same &= pc.equal(col.slice(1), col.slice(0, rows - 1)).to_numpy(zero_copy_only=False)
         tbl = tbl.filter(pa.array(np.concatenate(([True], ~same))))
-    return tbl.to_pandas(types_mapper=None).astype(object)
+    return tbl.to_pandas().astype(object)
 
 
 def tables(engine: Engine, names: list[str], threads: int = 3) -> dict[str, pd.DataFrame]:

@@ -184,8 +184,8 @@ def compute(
     # H1: agencies of different head offices sharing identifiers
     aa = (agency_edges or agency_agency(data)).edges
     ident = aa[aa[["directors", "phones", "addresses"]].sum(axis=1) > 0]
-    names = data.agencies["name"].where(data.agencies["name"].map(lambda n: isinstance(n, str)), None)
-    norm = dict(zip(names.index, org_name_norm(pa.array(names.tolist(), pa.string())).to_pylist(), strict=True))
+    names = pa.array([n if isinstance(n, str) else None for n in data.agencies["name"]], pa.string())
+    norm = dict(zip(data.agencies.index, org_name_norm(names).to_pylist(), strict=True))
     what = {"directors": "director", "phones": "phone", "addresses": "address"}
     for r in ident.to_dict("records"):
         if norm.get(r["a"]) and norm.get(r["a"]) == norm.get(r["b"]):

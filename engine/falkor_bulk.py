@@ -56,7 +56,7 @@ def _pack_column(values: pd.Series) -> pa.Array:
     kind = _kind(values, present)
     if kind in _FIXED:
         type_byte, value_type = _FIXED[kind]
-        packed = np.zeros(len(values), dtype=[("t", "u1"), ("v", value_type)])  # unaligned: 1 + 8 bytes
+        packed = np.zeros(len(values), dtype=[("t", "u1"), ("v", value_type)])  # packed: type byte, value
         packed["t"] = type_byte
         packed["v"][present] = values[present].to_numpy().astype(value_type)
         width = packed.dtype.itemsize
