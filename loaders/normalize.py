@@ -76,8 +76,8 @@ def _scalar(fn: Callable[[pa.Array], pa.Array], value: str | None) -> str | None
 # names
 
 # Company forms before or after the name: 'PT. MAJU JAYA', 'MAJU JAYA, PT', 'CV SINAR', 'X SDN BHD'.
-_ORG_PREFIX = r"^(?:(?:PT|P T|CV|UD|PERSEROAN TERBATAS|KOPERASI) )+"
-_ORG_SUFFIX = r"(?: (?:PT|P T|CV|UD|TBK|PERSERO|LTD|LIMITED|CO|INC|LLC|SDN BHD|BHD|PTE|CORP|CORPORATION))+$"
+ORG_PREFIX = r"^(?:(?:PT|P T|CV|UD|PERSEROAN TERBATAS|KOPERASI) )+"
+ORG_SUFFIX = r"(?: (?:PT|P T|CV|UD|TBK|PERSERO|LTD|LIMITED|CO|INC|LLC|SDN BHD|BHD|PTE|CORP|CORPORATION))+$"
 # Honorifics at the start of a person's name; the dot is required so initials like 'H' stay.
 _PERSON_TITLES = r"^(?:(?:H|HJ|DR|DRS|DRA|IR|NY|NN|SDR|SDRI|TN)\.\s*|(?:HAJI|HAJJAH|HAJAH) )+"
 # 'SITI AMINAH BINTI AHMAD' -> name 'SITI AMINAH', father 'AHMAD'.
@@ -93,7 +93,7 @@ def _org_name_norm(names: pa.Array) -> pa.Array:
     upper = pc.utf8_upper(names)
     # Every run of non-word characters (spaces included) becomes one space: no separate collapse.
     words = pc.utf8_trim_whitespace(pc.replace_substring_regex(upper, r"[^\p{L}\p{N}&]+", " "))
-    stripped = pc.replace_substring_regex(pc.replace_substring_regex(words, _ORG_PREFIX, ""), _ORG_SUFFIX, "")
+    stripped = pc.replace_substring_regex(pc.replace_substring_regex(words, ORG_PREFIX, ""), ORG_SUFFIX, "")
     # A name that is nothing but a company form ('PT') keeps its words rather than vanishing.
     stripped = pc.if_else(pc.equal(stripped, ""), words, stripped)
     return blank_to_null(stripped)

@@ -26,16 +26,17 @@ Every label and relationship type in query text comes from the schema; user text
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from difflib import SequenceMatcher
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+
+from rapidfuzz import fuzz
 
 from engine.base import Engine
 from engine.cypher import Cypher, cypher
 from graph_model import SCHEMA
 from graph_model.ddl import _snake
 from jejak.errors import InputError
-from loaders.normalize import normalize_phone
+from loaders.normalize import ORG_PREFIX, ORG_SUFFIX, normalize_phone
 from queries import refs
 
 MAX_DEPTH = 6
@@ -57,33 +58,63 @@ HUB_LABELS = frozenset(
 )
 PATH_EXCLUDED_TYPES = ("FROM_SOURCE",)  # every record of a source meets at its Source node: never a path
 
-FULLTEXT_LABELS = tuple(label for label, node in SCHEMA.nodes.items() if node.fulltext)
 _SHOWN = ".id, .name, .name_norm, .licence_no, .country, .status, .kind, .level"
 
 
 # -- search ----------------------------------------------------------------------------------------
+# A common name ("SITI") matches tens of thousands of workers. The engine's full-text call yields
+# its matches unordered on FalkorDB (and its fuzzy score favours rare misspellings), so ordering them
+# all costs ~100 ms at 1 M workers. Instead: exact names come from the ``name_norm`` range index, and
+# the full-text query hands over at most ``CANDIDATES`` matches per label for Python to rank.
+CANDIDATES = 100
+
+
+def _shown(label: str, dialect: str) -> str:
+    """The properties a hit shows; one JSON string on FalkorDB (its client parses maps slowly)."""
+    shown = f"node {{{_SHOWN}, text: node.{SCHEMA.node(label).fulltext[0]}}}"
+    return f"toJSON({shown})" if dialect == "falkordb" else shown
+
+
 def _search_branch(label: str, dialect: str) -> str:
-    field = SCHEMA.node(label).fulltext[0]
-    if dialect == "neo4j":
+    if dialect == "neo4j":  # Lucene yields best score first: the cap keeps the best
         call = f"CALL db.index.fulltext.queryNodes('{_snake(label)}_fulltext', $q) YIELD node, score"
     else:
         call = f"CALL db.idx.fulltext.queryNodes('{label}', $q) YIELD node, score"
+    shown = _shown(label, dialect)
+    return f"{call}\nWITH node, score LIMIT $candidates\nRETURN '{label}' AS label, {shown} AS node, score"
+
+
+def _exact_branch(label: str, dialect: str) -> str:
     return (
-        f"{call}\nRETURN '{label}' AS label, node {{{_SHOWN}, text: node.{field}}} AS node, score\n"
-        "ORDER BY score DESC LIMIT $limit"
+        f"MATCH (node:{label}) WHERE node.name_norm IN $norms\n"
+        f"RETURN '{label}' AS label, {_shown(label, dialect)} AS node, null AS score LIMIT $limit"
+    )
+
+
+def _union(name: str, branch: Callable[[str, str], str], labels: Sequence[str], doc: str) -> Cypher:
+    return cypher(
+        name,
+        "\nUNION ALL\n".join(branch(label, "neo4j") for label in labels),
+        falkordb="\nUNION ALL\n".join(branch(label, "falkordb") for label in labels),
+        doc=doc,
     )
 
 
 def _search_query(name: str, labels: Sequence[str]) -> Cypher:
-    neo4j = "\nUNION ALL\n".join(_search_branch(label, "neo4j") for label in labels)
-    falkordb = "\nUNION ALL\n".join(_search_branch(label, "falkordb") for label in labels)
-    return cypher(
-        name, neo4j, falkordb=falkordb, doc="Full-text search by name (the index call is a dialect difference)."
-    )
+    return _union(name, _search_branch, labels, "Full-text search by name, at most $candidates per label.")
 
 
+def _exact_query(name: str, labels: Sequence[str]) -> Cypher:
+    return _union(name, _exact_branch, labels, "Entities whose normalised name is exactly the text (range index).")
+
+
+FULLTEXT_LABELS = tuple(label for label, node in SCHEMA.nodes.items() if node.fulltext)
+# labels whose normalised name has a range index: exact names are looked up there first
+NAME_INDEXED = tuple(label for label in FULLTEXT_LABELS if "name_norm" in SCHEMA.node(label).index)
 SEARCH = {label: _search_query(f"explore.search.{label}", [label]) for label in FULLTEXT_LABELS}
 SEARCH_ALL = _search_query("explore.search.all", FULLTEXT_LABELS)
+EXACT = {label: _exact_query(f"explore.search_exact.{label}", [label]) for label in NAME_INDEXED}
+EXACT_ALL = _exact_query("explore.search_exact.all", NAME_INDEXED)
 
 
 def _words(text: str) -> list[str]:
@@ -105,6 +136,14 @@ def _norm(text: str | None) -> str:
     return " ".join(_words(text or "")).upper()
 
 
+def exact_forms(text: str) -> list[str]:
+    """The ``name_norm`` values that spell ``text`` exactly: its words, and without a PT/CV company
+    form (plain ``re`` on letters and digits: the loader's Arrow version costs ~1 ms per call)."""
+    words = _norm(text)
+    company = re.sub(ORG_SUFFIX, "", re.sub(ORG_PREFIX, "", words)) or words
+    return sorted({words, company})
+
+
 def search(
     engine: Engine, text: str, labels: Iterable[str] | None = None, limit: int = 20, role: str = "investigator"
 ) -> list[dict[str, Any]]:
@@ -118,21 +157,17 @@ def search(
         raise InputError(f"no name search for {', '.join(unknown)}: searchable are {', '.join(FULLTEXT_LABELS)}")
     if role != "investigator":  # a personal name (a director's) is not searchable by other roles
         wanted = tuple(label for label in wanted if SCHEMA.node(label).fulltext[0] not in refs.personal_fields(label))
-    query = SEARCH_ALL if set(wanted) == set(FULLTEXT_LABELS) else None
+    every = set(wanted) == set(FULLTEXT_LABELS)
     wanted_norm = _norm(text)
+    forms = exact_forms(text)
     hits: dict[tuple[str, str], dict[str, Any]] = {}
 
-    def run(any_word: bool) -> None:
-        params = {"q": fulltext_query(text, engine.dialect, any_word), "limit": limit}
-        rows = (
-            engine.read(query, params)
-            if query is not None
-            else [row for label in wanted for row in engine.read(SEARCH[label], params)]
-        )
+    def keep(rows: Iterable[dict[str, Any]]) -> None:
         for row in rows:
-            node = row["node"]
+            node = _from_json(row["node"])
             key = (row["label"], node["id"])
             if key in hits:
+                hits[key]["score"] = max(hits[key]["score"], float(row["score"] or 0))
                 continue
             name = node.get("text") or node.get("name")
             names = {_norm(name), _norm(node.get("name_norm"))}
@@ -141,15 +176,36 @@ def search(
                 "id": node["id"],
                 "name": name,
                 "score": float(row["score"] or 0),
-                "exact": wanted_norm in names,
-                "similarity": max(SequenceMatcher(None, wanted_norm, n).ratio() for n in names),
+                "exact": wanted_norm in names or node.get("name_norm") in forms,
+                "similarity": max(fuzz.ratio(wanted_norm, n) for n in names) / 100,
                 "props": {k: v for k, v in node.items() if v is not None and k != "text"},
             }
 
-    run(any_word=False)
-    if not hits and len(_words(text)) > 1:
-        run(any_word=True)  # nothing has every word: let any word match
-    ranked = sorted(hits.values(), key=lambda h: (not h["exact"], -h["similarity"], -h["score"], h["label"], h["id"]))
+    def fulltext(any_word: bool) -> int:
+        params = {"q": fulltext_query(text, engine.dialect, any_word), "candidates": CANDIDATES}
+        rows = (
+            engine.read(SEARCH_ALL, params)
+            if every
+            else [row for label in wanted for row in engine.read(SEARCH[label], params)]
+        )
+        keep(rows)
+        return len(rows)
+
+    indexed = [label for label in wanted if label in NAME_INDEXED]
+    if indexed:
+        params = {"norms": forms, "limit": limit}
+        keep(engine.read(EXACT_ALL, params) if every else [r for lb in indexed for r in engine.read(EXACT[lb], params)])
+    # when exact names fill the answer, no fuzzy match could rank above them
+    if len(hits) < limit and not fulltext(any_word=False) and len(_words(text)) > 1:
+        fulltext(any_word=True)  # nothing has every word: let any word match
+    ranked = sorted(
+        hits.values(),
+        key=lambda h: (
+            (0, -h["similarity"], 0.0, h["label"], h["id"])
+            if h["exact"]
+            else (1, -h["similarity"], -h["score"], h["label"], h["id"])
+        ),
+    )
     for h in ranked:
         h["props"] = refs.mask(h["label"], h["props"], role)
         if role != "investigator" and "name" in refs.personal_fields(h["label"]):

@@ -9,7 +9,7 @@ import pytest
 
 from engine.base import Engine
 from jejak.errors import InputError, NotFound
-from loaders.normalize import normalize_phone
+from loaders.normalize import normalize_org_name, normalize_phone
 from queries import explore, refs
 from tests.conftest import Dataset
 
@@ -39,6 +39,25 @@ def test_search_finds_a_worker_despite_a_typo(loaded: Engine) -> None:
     assert w["id"] in [h["id"] for h in hits]
     exact = explore.search(loaded, w["name"], labels=["Worker"], limit=20)
     assert exact[0]["exact"] and exact[0]["name"].upper() == w["name"].upper()
+
+
+def test_search_finds_exact_names_beyond_the_full_text_candidates(
+    loaded: Engine, dataset: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A common name matches more entities than the full-text candidates Python ranks; the exact
+    name still comes first (from the name index), as does a company written with its form last."""
+    monkeypatch.setattr(explore, "CANDIDATES", 1)
+    names = {r["name"] for r in loaded.read("MATCH (w:Worker) WHERE w.name_norm IS NOT NULL RETURN w.name_norm AS name")}
+    # names whose every word is also in a longer name: the full text matches both
+    shared = sorted(n for n in names if any(m != n and set(n.split()) <= set(m.split()) for m in names))[:20]
+    assert shared, "the dataset has names contained in longer names"
+    for name in shared:
+        hits = explore.search(loaded, name.lower(), labels=["Worker"], limit=5)
+        assert hits[0]["exact"] and hits[0]["name"].upper().startswith(name), name
+    row = _registry(dataset).iloc[3]
+    company = normalize_org_name(row["nama_perusahaan"])
+    hits = explore.search(loaded, f"{company}, PT", limit=5)
+    assert (hits[0]["label"], hits[0]["id"], hits[0]["exact"]) == ("Agency", f"AG-{row['no_sip3mi']}", True)
 
 
 def test_search_refuses_empty_text_and_unknown_labels(loaded: Engine) -> None:
