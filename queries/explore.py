@@ -8,9 +8,11 @@
   "name"}]}``.
 - ``expand(engine, ref, rel_types=None, limit=50, skip=0, role=...)``: a node's neighbours grouped
   by (relationship type, direction, neighbour label), each group capped at ``limit`` and paged with
-  ``skip``, with its total: ``{"node": {...}, "total": n, "groups": [{"type", "direction", "label",
-  "total", "skip", "items": [{"label", "id", "name", "props", "rel"}], "more"}]}`` ("and 312 more"
-  is ``more``).
+  ``skip`` in the engine's storage order (stable while the graph is unchanged), with its total:
+  ``{"node": {...}, "total": n, "total_exact": b, "groups": [{"type", "direction", "label", "total",
+  "total_exact", "skip", "items": [{"label", "id", "name", "props", "rel"}], "more"}]}`` ("and 312
+  more" is ``more``). A hub's group is counted up to ``skip + limit + COUNT_CAP``; past that its
+  ``total`` is a lower bound and ``total_exact`` is false ("and 500+ more").
 - ``shortest_path(engine, a, b, max_depth=6, rel_types=None, ...)``: undirected, bounded; found by
   a bidirectional breadth-first search in Python over neighbourhood queries (one query per frontier
   step and label, frontier and per-node fan-out capped) so that it runs the same on FalkorDB and Neo4j and
@@ -40,8 +42,9 @@ from loaders.normalize import ORG_PREFIX, ORG_SUFFIX, normalize_phone
 from queries import refs
 
 MAX_DEPTH = 6
-# Labels whose nodes can have hundreds of thousands of relationships at national scale: counted
-# first, then each group paged with a top-k query. Other nodes are paged and counted in one query.
+# Labels whose nodes can have hundreds of thousands of relationships at national scale: their
+# groups are counted first, up to a cap (FalkorDB counts ~1.5 million relationships a second: an
+# agency's 14,000 placements took 23 ms), then paged in one query. Other nodes: one query.
 HUB_LABELS = frozenset(
     {
         "Country",
@@ -56,6 +59,7 @@ HUB_LABELS = frozenset(
         "Address",
     }
 )
+COUNT_CAP = 500
 PATH_EXCLUDED_TYPES = ("FROM_SOURCE",)  # every record of a source meets at its Source node: never a path
 
 _SHOWN = ".id, .name, .name_norm, .licence_no, .country, .status, .kind, .level"
@@ -270,14 +274,6 @@ def find_identifier(engine: Engine, value: str, kind: str | None = None, role: s
 
 
 # -- expand ----------------------------------------------------------------------------------------
-def _json_cypher(name: str, body: str, value: str, alias: str, doc: str) -> Cypher:
-    """A query whose one value travels as a JSON string on FalkorDB (its client parses nested maps
-    value by value, several times slower than ``json.loads``); Neo4j returns the value itself."""
-    return cypher(
-        name, f"{body}\nRETURN {value} AS {alias}", falkordb=f"{body}\nRETURN toJSON({value}) AS {alias}", doc=doc
-    )
-
-
 def _from_json(value: Any) -> Any:
     import json
 
@@ -299,51 +295,67 @@ def _arrow(direction: str, rel_type: str) -> str:
     return f"-[r:{rel_type}]->" if direction == "out" else f"<-[r:{rel_type}]-"
 
 
-# Every traversal names its relationship type: on FalkorDB 4.22 an untyped expansion of a node with
-# a few thousand relationships is ~30 times slower than the typed ones together.
-def _expand_queries(label: str) -> dict[str, Cypher]:
+# Labels with a node per worker or per record: a hub can have hundreds of thousands of them.
+CROWDS = frozenset({"Worker", "Placement", "SourceRecord", "Case", "Passport", "MatchDecision", "Employer", "Sponsor"})
+
+
+def crowded(label: str) -> set[tuple[str, str]]:
+    """The (type, direction) groups of a hub label that are counted only up to a cap."""
+    if label not in HUB_LABELS:
+        return set()
+    return {(t, d) for t, d, others in touching(label) if set(others) & CROWDS}
+
+
+# One query per label. On FalkorDB 4.22 every traversal step costs ~0.25 ms however few
+# relationships it finds, so the small groups share one typed step per direction (an untyped step
+# is ~30 times slower on a node with thousands of relationships); a hub's crowded groups get a step
+# each, cut at $upto. Pages follow the storage order: sorting a hub's neighbours by id (a hash, no
+# meaning to a reader) cost 50 ms.
+def _expand_query(label: str) -> Cypher:
     SCHEMA.node(label)
+    return cypher(
+        f"explore.expand.{label}",
+        _expand_text(label, "neo4j"),
+        falkordb=_expand_text(label, "falkordb"),
+        doc=f"One page of every neighbour group of a {label}, with totals (crowded hub groups up to $upto).",
+    )
+
+
+def _expand_text(label: str, dialect: str) -> str:
+    def shown(items: str) -> str:  # one JSON string on FalkorDB: its client parses maps slowly
+        return f"toJSON({items})" if dialect == "falkordb" else items
+
     match = f"MATCH (n:{label} {{id: $id}})"
-    out: dict[str, Cypher] = {}
-    counts, pages = [], []
+    crowd = crowded(label)
+    branches = []
+    small: dict[str, list[str]] = {"out": [], "in": []}
     for rel_type, direction, others in touching(label):
-        guard = f"WHERE $types IS NULL OR '{rel_type}' IN $types"
+        if (rel_type, direction) not in crowd:
+            small[direction].append(rel_type)
+            continue
         other = f"'{others[0]}'" if len(others) == 1 else "labels(m)[0]"
-        arrow = _arrow(direction, rel_type)
-        counts.append(
-            f"{match} {guard}\nMATCH (n){arrow}(m)\n"
-            f"RETURN '{rel_type}' AS type, '{direction}' AS direction, {other} AS label, count(r) AS total"
+        page = "[i IN range(0, size(ms) - 1) | {node: properties(ms[i]), rel: properties(rs[i])}]"
+        # the type filter sits on its own WITH: FalkorDB then skips the traversal, where a WHERE on
+        # the MATCH still walks a hub's every relationship and drops them one by one
+        branches.append(
+            f"{match}\nWITH n WHERE $types IS NULL OR '{rel_type}' IN $types\n"
+            f"MATCH (n){_arrow(direction, rel_type)}(m)\nWITH {other} AS label, r, m LIMIT $upto\n"
+            "WITH label, count(r) AS total, collect(m)[$skip..$end] AS ms, collect(r)[$skip..$end] AS rs\n"
+            f"RETURN '{rel_type}' AS type, '{direction}' AS direction, label, total, {shown(page)} AS items"
         )
-        pages.append(
-            f"{match} {guard}\nMATCH (n){arrow}(m)\n"
-            f"WITH {other} AS label, r, m ORDER BY m.id\n"
-            "WITH label, count(r) AS total, collect({node: properties(m), rel: properties(r)})[$skip..$end] AS items\n"
-            f"RETURN '{rel_type}' AS type, '{direction}' AS direction, label, total, {{{{items}}}} AS items"
-        )
-        out[f"{rel_type}.{direction}"] = _json_cypher(
-            f"explore.expand_page.{label}.{rel_type}.{direction}",
-            f"{match}{arrow}(m)\nWHERE $label IS NULL OR $label IN labels(m)\n"
-            "WITH m, r ORDER BY m.id SKIP $skip LIMIT $limit",
-            "collect({node: properties(m), rel: properties(r)})",
-            "items",
-            doc=f"One page of the {rel_type} ({direction}) neighbours of a {label} with many relationships.",
-        )
-    out["counts"] = cypher(
-        f"explore.expand_counts.{label}",
-        "\nUNION ALL\n".join(counts),
-        doc=f"A {label}'s relationships counted per type, direction and neighbour label.",
-    )
-    text = "\nUNION ALL\n".join(pages)
-    out["page_all"] = cypher(
-        f"explore.expand_page_all.{label}",
-        text.replace("{{items}}", "items"),
-        falkordb=text.replace("{{items}}", "toJSON(items)"),
-        doc=f"One page of every neighbour group of a {label} with few relationships.",
-    )
-    return out
+    for direction, types in small.items():
+        if types:
+            branches.append(
+                f"{match}\nMATCH (n){_arrow(direction, '|'.join(types))}(m)\n"
+                "WHERE $types IS NULL OR type(r) IN $types\nWITH type(r) AS type, labels(m)[0] AS label, r, m\n"
+                "WITH type, label, count(r) AS total, "
+                "collect({node: properties(m), rel: properties(r)})[$skip..$end] AS items\n"
+                f"RETURN type, '{direction}' AS direction, label, total, {shown('items')} AS items"
+            )
+    return "\nUNION ALL\n".join(branches)
 
 
-EXPAND = {label: _expand_queries(label) for label in SCHEMA.labels if touching(label)}
+EXPAND = {label: _expand_query(label) for label in SCHEMA.labels if touching(label)}
 
 
 def _check_types(rel_types: Iterable[str] | None) -> list[str] | None:
@@ -390,30 +402,26 @@ def expand(
     role: str = "investigator",
 ) -> dict[str, Any]:
     """A node's neighbours grouped and capped (see the module docstring): one query, or for a
-    ``HUB_LABELS`` node one to count and one per group."""
+    ``HUB_LABELS`` node one to count (capped) and one for the pages."""
     refs.check_role(role)
     if limit < 1 or skip < 0:
         raise InputError("limit must be at least 1 and skip at least 0")
     node = refs.resolve_entity(engine, ref)
     types = _check_types(rel_types)
-    queries = EXPAND.get(node.label)
-    items: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-    counts: list[dict[str, Any]] = []
-    if queries is not None and node.label not in HUB_LABELS:
-        # most nodes have a few dozen relationships: one query pages and counts them all
-        for row in engine.read(queries["page_all"], {"id": node.id, "types": types, "skip": skip, "end": skip + limit}):
-            counts.append({k: row[k] for k in ("type", "direction", "label", "total")})
-            items[(row["type"], row["direction"], row["label"])] = _from_json(row["items"])
-    elif queries is not None:
-        counts = engine.read(queries["counts"], {"id": node.id, "types": types})
-        for row in counts:
-            if row["total"] > skip:
-                page = engine.read(
-                    queries[f"{row['type']}.{row['direction']}"],
-                    {"id": node.id, "label": row["label"], "skip": skip, "limit": limit},
-                )
-                items[(row["type"], row["direction"], row["label"])] = _from_json(page[0]["items"]) if page else []
-    total = sum(r["total"] for r in counts)
+    query = EXPAND.get(node.label)
+    upto = skip + limit + COUNT_CAP
+    rows = (
+        engine.read(query, {"id": node.id, "types": types, "skip": skip, "end": skip + limit, "upto": upto})
+        if query
+        else []
+    )
+    counts = [{k: row[k] for k in ("type", "direction", "label", "total")} for row in rows]
+    items = {(row["type"], row["direction"], row["label"]): _from_json(row["items"]) for row in rows}
+    # a crowded group counted up to the cap may have more neighbours, of any of its labels
+    per_type: dict[tuple[str, str], int] = {}
+    for row in counts:
+        per_type[(row["type"], row["direction"])] = per_type.get((row["type"], row["direction"]), 0) + row["total"]
+    capped = {key for key, n in per_type.items() if n >= upto and key in crowded(node.label)}
     groups = []
     for row in sorted(counts, key=lambda r: (-r["total"], r["type"], r["direction"], r["label"])):
         key = (row["type"], row["direction"], row["label"])
@@ -424,6 +432,7 @@ def expand(
                 "direction": row["direction"],
                 "label": row["label"],
                 "total": row["total"],
+                "total_exact": (row["type"], row["direction"]) not in capped,
                 "skip": skip,
                 "items": shown,
                 "more": max(0, row["total"] - skip - len(shown)),
@@ -431,7 +440,8 @@ def expand(
         )
     return {
         "node": _node_ref(node.label, node.id, node.name, role),
-        "total": total,
+        "total": sum(r["total"] for r in counts),
+        "total_exact": not capped,
         "groups": groups,
     }
 

@@ -47,7 +47,9 @@ def test_search_finds_exact_names_beyond_the_full_text_candidates(
     """A common name matches more entities than the full-text candidates Python ranks; the exact
     name still comes first (from the name index), as does a company written with its form last."""
     monkeypatch.setattr(explore, "CANDIDATES", 1)
-    names = {r["name"] for r in loaded.read("MATCH (w:Worker) WHERE w.name_norm IS NOT NULL RETURN w.name_norm AS name")}
+    names = {
+        r["name"] for r in loaded.read("MATCH (w:Worker) WHERE w.name_norm IS NOT NULL RETURN w.name_norm AS name")
+    }
     # names whose every word is also in a longer name: the full text matches both
     shared = sorted(n for n in names if any(m != n and set(n.split()) <= set(m.split()) for m in names))[:20]
     assert shared, "the dataset has names contained in longer names"
@@ -105,27 +107,39 @@ def test_find_by_nik_passport_phone_and_licence(loaded: Engine, dataset: Dataset
         explore.find_identifier(loaded, "??")
 
 
-def test_expand_groups_caps_and_counts(loaded: Engine) -> None:
+def test_expand_groups_caps_and_counts(loaded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(explore, "COUNT_CAP", 10**6)  # every group counted exactly
     hk = explore.expand(loaded, "HK", limit=5)
     dest = next(g for g in hk["groups"] if g["type"] == "DESTINATION")
     expected = loaded.read("MATCH (:Country {id: 'HK'})<-[r:DESTINATION]-(:Placement) RETURN count(r) AS n")[0]["n"]
-    assert dest["total"] == expected > 50
+    assert dest["total"] == expected > 50 and dest["total_exact"] and hk["total_exact"]
     assert len(dest["items"]) == 5 and dest["more"] == expected - 5
     assert dest["direction"] == "in" and dest["label"] == "Placement"
-    ids = [i["id"] for i in dest["items"]]
-    assert ids == sorted(ids)
     page2 = explore.expand(loaded, "HK", rel_types=["DESTINATION"], limit=5, skip=5)
     assert [g["type"] for g in page2["groups"]] == ["DESTINATION"]
-    assert not set(ids) & {i["id"] for i in page2["groups"][0]["items"]}
+    both = [i["id"] for i in dest["items"]] + [i["id"] for i in page2["groups"][0]["items"]]
+    ten = explore.expand(loaded, "HK", rel_types=["DESTINATION"], limit=10)["groups"][0]["items"]
+    assert both == [i["id"] for i in ten] and len(set(both)) == 10  # pages follow one stable order
     assert hk["total"] == sum(g["total"] for g in hk["groups"])
 
 
-def test_expand_a_hub_pages_each_group(loaded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(explore, "HUB_LABELS", frozenset({"Country"}))  # counted, then paged per group
-    by_group = explore.expand(loaded, "HK", limit=7, skip=3)
-    monkeypatch.setattr(explore, "HUB_LABELS", frozenset())  # paged and counted in one query
-    all_at_once = explore.expand(loaded, "HK", limit=7, skip=3)
-    assert by_group == all_at_once
+def test_expand_counts_a_crowded_hub_group_up_to_a_cap(loaded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A country's placements are counted up to skip + limit + COUNT_CAP; past it the total is a
+    lower bound, said so, and paging still reaches every neighbour."""
+    monkeypatch.setattr(explore, "COUNT_CAP", 20)
+    expected = loaded.read("MATCH (:Country {id: 'HK'})<-[r:DESTINATION]-(:Placement) RETURN count(r) AS n")[0]["n"]
+    assert expected > 50
+    dest = explore.expand(loaded, "HK", rel_types=["DESTINATION"], limit=5)
+    group = dest["groups"][0]
+    assert (group["total"], group["total_exact"], dest["total_exact"]) == (25, False, False)
+    assert group["more"] == 20 and len(group["items"]) == 5
+    last = explore.expand(loaded, "HK", rel_types=["DESTINATION"], limit=50, skip=expected - 3)["groups"][0]
+    assert len(last["items"]) == 3 and last["total"] == expected and last["total_exact"] and last["more"] == 0
+    # a crowded type with neighbours of several labels: the cap is on the type, the split is partial
+    employers = [g for g in explore.expand(loaded, "HK", limit=5)["groups"] if g["type"] == "EMPLOYER_IN"]
+    n = loaded.read("MATCH (:Country {id: 'HK'})<-[r:EMPLOYER_IN]-() RETURN count(r) AS n")[0]["n"]
+    assert sum(g["total"] for g in employers) == min(n, 25)
+    assert all(g["total_exact"] == (n < 25) for g in employers)
 
 
 def test_expand_a_worker_shows_its_links_and_masks(loaded: Engine) -> None:

@@ -26,8 +26,9 @@ def neighbours(
     limit: Annotated[int, Query(ge=1, le=200, description="Neighbours per group.")] = 25,
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="Skip this many in every group.")] = 0,
 ) -> dict[str, Any]:
-    """``more`` in a group says how many are left after this page ("and 312 more"). Audited when a
-    person is among them."""
+    """``more`` in a group says how many are left after this page ("and 312 more"). A hub's crowded
+    groups (an agency's placements) are counted up to offset + limit + 500: past that ``total`` is
+    a lower bound and ``total_exact`` is false. Audited when a person is among them."""
     found = explore.expand(eng, id, rel_types=type or None, limit=limit, skip=offset, role=access.role)
     found["limit"], found["offset"] = limit, offset
     return access.answer("node.neighbours", found)

@@ -194,7 +194,8 @@
       var centre = addNode(Object.assign({}, item, { label: r.node.label, name: item.name || r.node.name }), focus ? "focus" : "");
       r.groups.forEach(function (group) { addGroup(centre, group); });
       G.layout(cy, true);
-      status(r.total + " connections of " + (r.node.name || r.node.id) + (r.total > PAGE ? "; showing up to " + PAGE + " per kind" : ""));
+      // a hub's crowded groups are counted up to a cap: their total is then a lower bound
+      status(r.total.toLocaleString() + (r.total_exact === false ? "+" : "") + " connections of " + (r.node.name || r.node.id) + (r.total > PAGE ? "; showing up to " + PAGE + " per kind" : ""));
     }).catch(function () {});
   }
 
@@ -203,7 +204,7 @@
     var moreId = centre.id() + "|more|" + group.type + "|" + group.direction + "|" + group.label;
     var more = cy.getElementById(moreId);
     if (group.more > 0) {
-      var text = "and " + group.more + " more: " + G.kind(group.label).name;
+      var text = "and " + group.more.toLocaleString() + (group.total_exact === false ? "+" : "") + " more: " + G.kind(group.label).name;
       if (more.empty()) {
         more = cy.add({ group: "nodes", data: { id: moreId, caption: text, owner: centre.data("item"), page: group, offset: group.skip + group.items.length }, classes: "more" });
         cy.add({ group: "edges", data: { id: moreId + "|edge", source: centre.id(), target: moreId, caption: G.relation(group.type) } });
