@@ -11,7 +11,8 @@ engine seam (query, client, Python shaping):
 - chain_with_flags: with ``queries.flags`` / ``queries.rights`` when they exist (their cost shows here);
 - expand_50: ``expand`` (cap 50) of random workers, placements, agencies, employers, sponsors;
 - path_6: ``shortest_path`` (<= 6 hops) between random connected entities (the far end reached by a
-  random walk of 2-6 steps from a random worker);
+  random walk of 2-6 steps from a random worker); ``path_found_share`` is the share found (the walk
+  may pass through a region, which paths avoid in their middle);
 - search: ``search`` of random worker and agency names (a typo in every other one).
 Prints a table and writes bench/results/queries.json (p50/p99 per query: the median of the runs).
 """
@@ -111,7 +112,9 @@ def measure(eng: Any, run: int, args: argparse.Namespace, pools: dict[str, list[
         end = random_walk(eng, w, rng.randint(2, 6), rng)
         if end:
             pairs.append((w, end[0]))
-    out["path_6"] = timed(lambda p: explore.shortest_path(eng, p[0], p[1], max_depth=6), pairs)
+    found: list[bool] = []
+    out["path_6"] = timed(lambda p: found.append(explore.shortest_path(eng, p[0], p[1], max_depth=6)["found"]), pairs)
+    out["path_6_found_share"] = [sum(found) / max(1, len(found))]
     names = [
         r["name"]
         for r in eng.read(
@@ -182,6 +185,7 @@ def main() -> None:
         engine_name = eng.name
 
     results: dict[str, Any] = {}
+    found_share = statistics.median(r.pop("path_6_found_share")[0] for r in runs)
     print(f"\n{'query':18} {'calls/run':>9} {'p50 ms':>8} {'p99 ms':>8}")
     for name in runs[0]:
         if not any(r[name] for r in runs):
@@ -202,12 +206,13 @@ def main() -> None:
         "load_seconds": load_seconds,
         "pools": counts,
         "queries": results,
+        "path_found_share": round(found_share, 3),
         "machine": describe(),
         "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {args.out}")
+    print(f"path found for {found_share:.0%} of the pairs\nwrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -192,6 +192,24 @@ def test_path_between_two_workers_of_one_agency(loaded: Engine) -> None:
         )
 
 
+def test_path_passes_through_regions_and_countries_only_when_asked(loaded: Engine) -> None:
+    """Two workers from one regency: the region joins them in two hops, but everyone from there is
+    joined that way, so by default the path avoids it (and every country) in its middle."""
+    row = loaded.read(
+        "MATCH (a:Worker)-[:FROM_REGION]->(r:Region)<-[:FROM_REGION]-(b:Worker) WHERE a.id < b.id "
+        "RETURN a.id AS a, b.id AS b, r.id AS r ORDER BY a, b LIMIT 1"
+    )[0]
+    via = explore.shortest_path(loaded, row["a"], row["b"], through=["Region"])
+    assert via["length"] == 2 and via["nodes"][1]["id"] == row["r"]
+    plain = explore.shortest_path(loaded, row["a"], row["b"])
+    assert all(n["label"] not in explore.PATH_AVOIDED_LABELS for n in plain["nodes"][1:-1])
+    assert not plain["found"] or plain["length"] > 2
+    # a region is still a path's end
+    assert explore.shortest_path(loaded, row["a"], row["r"])["length"] == 1
+    with pytest.raises(InputError, match="unknown label"):
+        explore.shortest_path(loaded, row["a"], row["b"], through=["Galaxy"])
+
+
 def test_no_path_beyond_max_depth_or_outside_the_types(loaded: Engine) -> None:
     row = loaded.read(
         "MATCH (w:Worker)-[:HAS_PLACEMENT]->(p:Placement)-[:EMPLOYED_BY]->(e:Employer) "

@@ -23,8 +23,16 @@ def path(
     types: Annotated[
         list[str] | None, Query(description="Only these relationship types (repeat, or separate with commas).")
     ] = None,
+    through: Annotated[
+        list[str] | None,
+        Query(description="Let the path pass through these labels too (Country, Region: avoided by default)."),
+    ] = None,
 ) -> dict[str, Any]:
-    """``complete`` is false when a cap cut the search: "no path" then means none within the caps."""
+    """``complete`` is false when a cap cut the search: "no path" then means none within the caps.
+    Countries and regions are a path's ends, not its middle, unless ``through`` names them."""
     wanted = [t.strip() for item in types or [] for t in item.split(",") if t.strip()] or None
-    found = explore.shortest_path(eng, source, target, max_depth=max_depth, rel_types=wanted, role=access.role)
+    via = [t.strip() for item in through or [] for t in item.split(",") if t.strip()]
+    found = explore.shortest_path(
+        eng, source, target, max_depth=max_depth, rel_types=wanted, role=access.role, through=via
+    )
     return access.answer("path", found)
