@@ -15,9 +15,13 @@ from engine.embedded import ServerFiles, stop_server
 from graph_model.ddl import Statement, falkordb_ddl
 from jejak.errors import EngineUnavailable, QueryError
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
 
 def _plain(value: Any) -> Any:
     """Engine objects to plain Python, so nothing above the seam sees driver types."""
+    if type(value) in _SCALARS:  # most values: one test instead of five
+        return value
     if isinstance(value, Node):
         return {**value.properties, "_labels": list(value.labels or [])}
     if isinstance(value, Edge):

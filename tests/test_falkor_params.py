@@ -15,7 +15,7 @@ VALUES = [
     "back\\slash",
     "line\nbreak\ttab",
     "a`tick",
-    "colon\": trick",
+    'colon": trick',
     0,
     -42,
     2**53,
