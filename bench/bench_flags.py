@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import resource
 import shutil
 import statistics
 import sys
@@ -39,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pandas as pd
 
+from bench.bench_load import server_rss
 from engine.base import Engine
 from engine.cypher import cypher
 from queries.flags import HARD_RULES, RULE_IDS, Flag, count_by_rule, run_rules
@@ -205,6 +207,10 @@ def main() -> None:
                     start = time.perf_counter()
                     resolve(eng, tmp / "work")
                     timing["resolve_s"] = round(time.perf_counter() - start, 1)
+                    # this process holds DuckDB/Splink: its peak is the resolution's client memory
+                    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                    timing["resolve_client_peak_rss_mb"] = round(peak / 1024)
+                    timing["server_rss_mb_after_resolve"] = round(server_rss(data_dir) / 2**20)
             runs: list[tuple[float, dict[str, float]]] = []
             for _ in range(max(1, args.runs)):
                 timings: dict[str, float] = {}
