@@ -192,6 +192,38 @@ def test_path_between_two_workers_of_one_agency(loaded: Engine) -> None:
         )
 
 
+def test_path_lengths_are_the_true_shortest(loaded: Engine) -> None:
+    """Against networkx on the whole graph (minus source hubs, countries and regions): every path the
+    search calls complete has the true shortest length, up to six hops, both ways round."""
+    import random
+
+    import networkx as nx
+
+    avoided = set(explore.PATH_AVOIDED_LABELS)
+    rows = loaded.read(
+        "MATCH (a)-[r]->(b) WHERE NOT type(r) IN $skip "
+        "RETURN labels(a)[0] AS la, a.id AS a, labels(b)[0] AS lb, b.id AS b",
+        {"skip": list(explore.PATH_EXCLUDED_TYPES)},
+    )
+    graph = nx.Graph((r["a"], r["b"]) for r in rows if r["la"] not in avoided and r["lb"] not in avoided)
+    label = {r["a"]: r["la"] for r in rows} | {r["b"]: r["lb"] for r in rows}
+    workers = sorted(n for n in graph if n.startswith("W-"))
+    rng = random.Random(7)
+    checked = 0
+    for a in rng.sample(workers, 40):
+        lengths = nx.single_source_shortest_path_length(graph, a, cutoff=6)
+        far = sorted(n for n, d in lengths.items() if d >= 3)
+        if not far:
+            continue
+        b = rng.choice(far)
+        for x, y in ((a, b), (b, a)):
+            ends = refs.Candidate(label[x], x), refs.Candidate(label[y], y)  # a record id can name two nodes
+            found = explore.shortest_path(loaded, *ends, per_node=10_000, frontier_cap=100_000)
+            assert found["complete"] and found["length"] == lengths[b], (x, y)
+            checked += 1
+    assert checked >= 40
+
+
 def test_path_passes_through_regions_and_countries_only_when_asked(loaded: Engine) -> None:
     """Two workers from one regency: the region joins them in two hops, but everyone from there is
     joined that way, so by default the path avoids it (and every country) in its middle."""
