@@ -43,8 +43,8 @@ from queries import refs
 
 MAX_DEPTH = 6
 # Labels whose nodes can have hundreds of thousands of relationships at national scale: their
-# groups are counted first, up to a cap (FalkorDB counts ~1.5 million relationships a second: an
-# agency's 14,000 placements took 23 ms), then paged in one query. Other nodes: one query.
+# crowded groups are counted only up to a cap (FalkorDB counts ~1.5 million relationships a second:
+# an agency's 14,000 placements took 23 ms), and the shortest-path search treats them as costly.
 HUB_LABELS = frozenset(
     {
         "Country",
