@@ -78,27 +78,23 @@ NAME_SIMILARITY = 0.85  # at or above: the same name with a typo
 _PLACEMENT_LINKS = "RECRUITED_BY|TRAINED_AT|PLACED_BY|THROUGH_PARTNER|EMPLOYED_BY|DESTINATION|REPORTED_IN"
 _CHAIN_BODY = f"""
     MATCH (w:Worker {{id: $id}})
-    OPTIONAL MATCH (w)-[:HAS_PLACEMENT]->(p:Placement)
-    OPTIONAL MATCH (p)-[r:{_PLACEMENT_LINKS}]->(x)
-    OPTIONAL MATCH (x)-[u:BRANCH_OF|SUB_AGENT_OF]->(h:Agency)
-    WITH w, p, r, x, collect({{type: type(u), props: properties(h)}}) AS up
-    WITH w, p, collect({{type: type(r), props: properties(x), rel: properties(r), up: up}}) AS links
-    OPTIONAL MATCH (pc:Case)-[:CONCERNS]->(p)
-    WITH w, collect({{props: properties(p), links: links, case: properties(pc)}}) AS placements
-    OPTIONAL MATCH (w)-[wr:FROM_REGION|REPORTED_IN]->(y)
-    OPTIONAL MATCH (y)-[:PART_OF]->(pv:Region)
-    WITH w, placements, collect({{type: type(wr), props: properties(y), up: properties(pv)}}) AS links
-    OPTIONAL MATCH (wc:Case)-[:CONCERNS]->(w)
-    WITH w, placements, links, collect(properties(wc)) AS cases
-    OPTIONAL MATCH (w)-[ps:POSSIBLY_SAME]-(ow:Worker)
-    WITH w, placements, links, cases,
-         collect({{id: ow.id, name: ow.name, score: ps.score, reason: ps.reason}}) AS possibly_same
+    OPTIONAL MATCH (w)-[wr:HAS_PLACEMENT|FROM_REGION|REPORTED_IN]->(y)
+    OPTIONAL MATCH (y)-[r:{_PLACEMENT_LINKS}|PART_OF]->(x)
+    OPTIONAL MATCH (x)-[u:BRANCH_OF|SUB_AGENT_OF]->(h)
+    WITH w, wr, y, r, x, collect({{type: type(u), props: properties(h)}}) AS up
+    WITH w, wr, y, collect({{type: type(r), props: properties(x), rel: properties(r), up: up}}) AS links
+    OPTIONAL MATCH (y)<-[:CONCERNS]-(c)
+    WITH w, collect({{type: type(wr), props: properties(y), links: links, case: properties(c)}}) AS steps
+    OPTIONAL MATCH (w)-[q:CONCERNS|POSSIBLY_SAME]-(o)
+    WITH w, steps, collect({{type: type(q), props: properties(o), rel: properties(q)}}) AS around
 """
-_CHAIN_MAP = "{worker: properties(w), placements: placements, links: links, cases: cases, possibly_same: possibly_same}"
-# One query, typed and directed traversals only, flat rows folded by aggregation: on FalkorDB 4.22
-# this is about ten times faster than the same chain written with nested pattern comprehensions,
-# and the whole answer travels as one JSON string (FalkorDB's toJSON) instead of nested maps the
-# client would parse value by value. Neo4j has no toJSON: it returns the map itself.
+_CHAIN_MAP = "{worker: properties(w), steps: steps, around: around}"
+# One query, typed traversals only, flat rows folded by aggregation: on FalkorDB 4.22 this is about
+# ten times faster than the same chain written with nested pattern comprehensions. Every traversal
+# step costs ~0.2 ms however little it finds, so the worker's placements, region and records share
+# one step (and their links, a region's province among them, the next), as do its cases and
+# possible duplicates. The whole answer travels as one JSON string (FalkorDB's toJSON) instead of
+# nested maps the client would parse value by value. Neo4j has no toJSON: it returns the map itself.
 CHAIN = cypher(
     "chain.worker",
     _CHAIN_BODY + f"RETURN {_CHAIN_MAP} AS chain",
@@ -378,20 +374,37 @@ def read_chain(engine: Engine, worker_id: str) -> dict[str, Any] | None:
     raw = rows[0]["chain"]
     row = json.loads(raw) if isinstance(raw, str) else raw
     worker = _pick(row["worker"], WORKER_FIELDS)
-    placements = _placements(row["placements"])
+    steps = row["steps"]
+    placements = _placements([s for s in steps if s.get("type") == "HAS_PLACEMENT"])
+    # a region's step carries its province as a PART_OF link
+    links = [
+        {
+            "type": s["type"],
+            "props": s["props"],
+            "up": next((x["props"] for x in s["links"] if x.get("type") == "PART_OF"), None),
+        }
+        for s in steps
+        if s.get("type") in ("FROM_REGION", "REPORTED_IN")
+    ]
     sources = {
         x["props"]["id"]: _pick(x["props"], _FIELDS["sources"])
-        for x in row["links"]
+        for x in links
         if x.get("type") == "REPORTED_IN" and x.get("props")
     }
-    cases = {c["id"]: _pick(c, _FIELDS["cases"]) for c in row["cases"] if c}
+    around = row["around"]
+    cases = {a["props"]["id"]: _pick(a["props"], _FIELDS["cases"]) for a in around if a.get("type") == "CONCERNS"}
+    possibly_same = [
+        {"id": a["props"].get("id"), "name": a["props"].get("name"), **_pick(a.get("rel") or {}, ("score", "reason"))}
+        for a in around
+        if a.get("type") == "POSSIBLY_SAME" and a.get("props")
+    ]
     return {
         "worker": worker,
-        "origin": _origin(row["links"]),
+        "origin": _origin(links),
         "sources": [sources[k] for k in sorted(sources)],
         "cases": sorted(cases.values(), key=lambda c: (c.get("date") or "", c["id"])),
         "possibly_same": sorted(
-            (x for x in row.get("possibly_same", []) if x.get("id")), key=lambda x: (-(x.get("score") or 0), x["id"])
+            (x for x in possibly_same if x.get("id")), key=lambda x: (-(x.get("score") or 0), x["id"])
         ),
         "placements": placements,
         "conflicts": conflicts(worker, placements),
