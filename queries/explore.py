@@ -28,6 +28,7 @@ Every label and relationship type in query text comes from the schema; user text
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -194,20 +195,18 @@ def search(
                 "props": {k: v for k, v in node.items() if v is not None and k != "text"},
             }
 
+    def read(union: Cypher, per_label: dict[str, Cypher], params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every label at once when all are wanted, else one query per wanted label."""
+        if every:
+            return engine.read(union, params)
+        return [row for label in wanted if label in per_label for row in engine.read(per_label[label], params)]
+
     def fulltext(any_word: bool) -> int:
-        params = {"q": fulltext_query(text, engine.dialect, any_word), "candidates": CANDIDATES}
-        rows = (
-            engine.read(SEARCH_ALL, params)
-            if every
-            else [row for label in wanted for row in engine.read(SEARCH[label], params)]
-        )
+        rows = read(SEARCH_ALL, SEARCH, {"q": fulltext_query(text, engine.dialect, any_word), "candidates": CANDIDATES})
         keep(rows)
         return len(rows)
 
-    indexed = [label for label in wanted if label in NAME_INDEXED]
-    if indexed:
-        params = {"norms": forms, "limit": limit}
-        keep(engine.read(EXACT_ALL, params) if every else [r for lb in indexed for r in engine.read(EXACT[lb], params)])
+    keep(read(EXACT_ALL, EXACT, {"norms": forms, "limit": limit}))
     # when exact names fill the answer, no fuzzy match could rank above them
     if len(hits) < limit and not fulltext(any_word=False) and len(_words(text)) > 1:
         fulltext(any_word=True)  # nothing has every word: let any word match
@@ -410,8 +409,7 @@ def expand(
     skip: int = 0,
     role: str = "investigator",
 ) -> dict[str, Any]:
-    """A node's neighbours grouped and capped (see the module docstring): one query, or for a
-    ``HUB_LABELS`` node one to count (capped) and one for the pages."""
+    """A node's neighbours grouped and capped (see the module docstring), in one query."""
     refs.check_role(role)
     if limit < 1 or skip < 0:
         raise InputError("limit must be at least 1 and skip at least 0")
@@ -427,9 +425,9 @@ def expand(
     counts = [{k: row[k] for k in ("type", "direction", "label", "total")} for row in rows]
     items = {(row["type"], row["direction"], row["label"]): _from_json(row["items"]) for row in rows}
     # a crowded group counted up to the cap may have more neighbours, of any of its labels
-    per_type: dict[tuple[str, str], int] = {}
+    per_type: Counter[tuple[str, str]] = Counter()
     for row in counts:
-        per_type[(row["type"], row["direction"])] = per_type.get((row["type"], row["direction"]), 0) + row["total"]
+        per_type[(row["type"], row["direction"])] += row["total"]
     capped = {key for key, n in per_type.items() if n >= upto and key in crowded(node.label)}
     groups = []
     for row in sorted(counts, key=lambda r: (-r["total"], r["type"], r["direction"], r["label"])):
