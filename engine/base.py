@@ -60,6 +60,11 @@ class Engine(ABC):
     def text(self, query: str | Cypher) -> str:
         return query.for_dialect(self.dialect) if isinstance(query, Cypher) else query
 
+    def read_parallelism(self) -> int:
+        """How many independent read queries are worth running at once (the server's query threads):
+        whole-graph work such as the red-flag rules splits across them. ``read`` is thread-safe."""
+        return 1
+
     @abstractmethod
     def read(
         self, query: str | Cypher, params: dict[str, Any] | None = None, timeout_s: float | None = None

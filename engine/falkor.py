@@ -106,6 +106,14 @@ class FalkorEngine(Engine):
         )
         return self._rows(result), summary
 
+    def read_parallelism(self) -> int:
+        # FalkorDB runs each read query on one thread of a pool of THREAD_COUNT (default: the cores)
+        try:
+            _, value = self._connection.execute_command("GRAPH.CONFIG", "GET", "THREAD_COUNT")
+            return max(1, int(value))
+        except (redis.ResponseError, ValueError, TypeError):
+            return 1
+
     # -- schema ----------------------------------------------------------------------------------
     def _existing_indexes(self) -> set[tuple[str, str, str]]:
         try:

@@ -107,6 +107,11 @@ class Neo4jEngine(Engine):
         records, _, _ = self._execute(query, params, True, timeout_s)
         return self._rows(records)
 
+    def read_parallelism(self) -> int:
+        # Neo4j runs each transaction on a worker thread of its own and the driver pools connections;
+        # the server's cores are not visible from here, so a modest fixed figure
+        return 4
+
     def write(self, query: str | Cypher, params: dict[str, Any] | None = None) -> tuple[list[Row], WriteSummary]:
         records, summary, _ = self._execute(query, params, False)
         c = summary.counters

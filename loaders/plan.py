@@ -253,7 +253,9 @@ class Planner:
 
         if placement is not None and wid is not None:
             pid = ("PL-" + rec.astype("string")).astype(object)
-            delta.add_nodes("Placement", _props("Placement", placement, pid))
+            # the placement is one source's record of the event: its source is a property, so that rules
+            # select departures or arrivals without a step to the SourceRecord
+            delta.add_nodes("Placement", _props("Placement", placement, pid, source=source))
             delta.add_edges(("Worker", "HAS_PLACEMENT", "Placement"), wid, pid)
             delta.add_edges(("Placement", "REPORTED_IN", "SourceRecord"), pid, rec)
             delta.add_edges(("Placement", "DESTINATION", "Country"), pid, country)

@@ -41,9 +41,11 @@ from __future__ import annotations
 
 import difflib
 import functools
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -53,6 +55,9 @@ from reference.jobs import rules as load_rules
 
 RULE_IDS = ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "H1", "H2", "H3", "H4")
 HARD_RULES = RULE_IDS[:11]
+# The whole-graph rules by run time at 1 M workers (bench/bench_flags.py): the parallel run starts the
+# slow ones first.
+SLOW_FIRST = ("H3", "R8", "H1", "R6", "R3", "R7", "R1", "H4", "H2", "R11", "R2", "R4", "R5", "R9", "R10")
 RULE_TITLES = {
     "R1": "underage",
     "R2": "moratorium",
@@ -194,10 +199,9 @@ Q_R2 = _anchored(
     "Placement",
     "p",
     """
+WHERE p.source IN $sources AND p.departure_date >= $since
 MATCH (p)-[:DESTINATION]->(c:Country)
-WHERE p.departure_date >= $since AND c.id IN $countries
-MATCH (p)-[:REPORTED_IN]->(r:SourceRecord)
-WHERE r.source IN $sources
+WHERE c.id IN $countries
 OPTIONAL MATCH (p)-[:EMPLOYED_BY]->(e:Employer)
 OPTIONAL MATCH (p)-[:THROUGH_PARTNER]->(m:PartnerAgency)
 WITH p, c, e, m
@@ -218,12 +222,11 @@ Q_R3 = _anchored(
     "Placement",
     "p",
     """
+WHERE (p.source IN $departure_sources AND p.departure_date IS NOT NULL)
+   OR (p.source IN $agreement_sources AND p.status = 'DEPARTED')
 MATCH (p)-[:PLACED_BY]->(a:Agency)
-MATCH (p)-[:REPORTED_IN]->(r:SourceRecord)
-WHERE (r.source IN $departure_sources AND p.departure_date IS NOT NULL)
-   OR (r.source IN $agreement_sources AND p.status = 'DEPARTED')
-WITH p, a, r.source IN $departure_sources AS exact,
-     CASE WHEN r.source IN $departure_sources THEN p.departure_date
+WITH p, a, p.source IN $departure_sources AS exact,
+     CASE WHEN p.source IN $departure_sources THEN p.departure_date
           WHEN p.agreement_date IS NOT NULL AND (p.registration_date IS NULL OR p.agreement_date > p.registration_date)
           THEN p.agreement_date ELSE p.registration_date END AS d
 WHERE d IS NOT NULL
@@ -255,8 +258,7 @@ Q_R4 = _anchored(
     "Placement",
     "p",
     """
-MATCH (p)-[:REPORTED_IN]->(r:SourceRecord)
-WHERE r.source IN $sources AND p.sip2mi_no IS NULL AND NOT coalesce(p.scheme, '') IN $exempt
+WHERE p.source IN $sources AND p.sip2mi_no IS NULL AND NOT coalesce(p.scheme, '') IN $exempt
 RETURN p.id AS id, p.scheme AS scheme, p.departure_date AS departure
 """,
     "R4: departure records without an SIP2MI job-order number.",
@@ -267,38 +269,34 @@ Q_R5 = _anchored(
     "Placement",
     "p",
     """
-MATCH (p)-[:REPORTED_IN]->(r:SourceRecord)
-WHERE r.source IN $sources AND p.job_code IN $jobs AND p.departure_date >= $since AND p.cost_to_worker > 0
+WHERE p.source IN $sources AND p.job_code IN $jobs AND p.departure_date >= $since AND p.cost_to_worker > 0
 RETURN p.id AS id, p.job_code AS job_code, p.departure_date AS departure, p.cost_to_worker AS cost
 """,
     "R5: zero-cost jobs departing after the transition with a cost charged to the worker.",
 )
 
+# R6 reads each departure's certificate without collect(): a placement with several TRAINED_AT links
+# gives several rows, and Python counts a certificate as missing only if every row lacks one (the
+# aggregation cost 11 s of 28 s at 1 M workers).
 Q_R6 = _anchored(
     "r6_documents",
     "Placement",
     "p",
     """
-MATCH (p)-[:REPORTED_IN]->(r:SourceRecord)
-WHERE p.status = 'DEPARTED' AND r.source IN $departure_sources
+WHERE p.status = 'DEPARTED' AND p.source IN $departure_sources
 OPTIONAL MATCH (p)-[t:TRAINED_AT]->(:TrainingInstitute)
-WITH p, r, collect(t.certificate_no) AS certificates
-WHERE p.contract_date IS NULL OR p.bpjs_no IS NULL OR size(certificates) = 0
-   OR (r.source IN $agreement_sources AND p.agreement_no IS NULL)
-WITH p, [x IN [CASE WHEN p.contract_date IS NULL THEN 'work_contract' END,
-               CASE WHEN p.bpjs_no IS NULL THEN 'bpjs' END,
-               CASE WHEN size(certificates) = 0 THEN 'competency_certificate' END,
-               CASE WHEN r.source IN $agreement_sources AND p.agreement_no IS NULL THEN 'placement_agreement' END]
-         WHERE x IS NOT NULL AND x IN $required] AS missing
-WHERE size(missing) > 0
-RETURN p.id AS id, missing, p.departure_date AS departure, p.registration_date AS registration
+WITH p, t.certificate_no IS NULL AS no_certificate
+WHERE no_certificate OR p.contract_date IS NULL OR p.bpjs_no IS NULL
+   OR (p.source IN $agreement_sources AND p.agreement_no IS NULL)
+RETURN p.id AS id, p.contract_date IS NULL AS no_work_contract, p.bpjs_no IS NULL AS no_bpjs,
+       no_certificate AS no_competency_certificate,
+       p.source IN $agreement_sources AND p.agreement_no IS NULL AS no_placement_agreement,
+       p.departure_date AS departure, p.registration_date AS registration
 UNION ALL
-MATCH (p)-[:REPORTED_IN]->(r:SourceRecord)
-WHERE p.status = 'DEPARTED' AND r.source IN $agreement_sources AND NOT r.source IN $departure_sources
+WHERE p.status = 'DEPARTED' AND p.source IN $agreement_sources AND NOT p.source IN $departure_sources
   AND p.agreement_no IS NULL
-WITH p, [x IN ['placement_agreement'] WHERE x IN $required] AS missing
-WHERE size(missing) > 0
-RETURN p.id AS id, missing, p.departure_date AS departure, p.registration_date AS registration
+RETURN p.id AS id, false AS no_work_contract, false AS no_bpjs, false AS no_competency_certificate,
+       true AS no_placement_agreement, p.departure_date AS departure, p.registration_date AS registration
 """,
     "R6: departed placements missing a work contract, placement agreement, BPJS or certificate (the"
     " certificates are only looked up for departure records).",
@@ -324,23 +322,28 @@ RETURN s.id AS id, s.name AS name, province, workers, agencies, placements
 
 # R8 takes the arrival's country before the passport fan-out and compares the contract's by id: the
 # closed pattern (k)-[:DESTINATION]->(c)<-[:DESTINATION]-(b) made FalkorDB check every row with an
-# Expand Into (24 s of 27 s at 100 k workers).
+# Expand Into (24 s of 27 s at 100 k workers). The departure window is computed once per arrival and
+# compared as ISO date strings, not with date() on every departure. FalkorDB lets both ends of a
+# two-hop pattern be the same node through one relationship (Neo4j does not): every worker is its own
+# passport sharer there, hence ``o = wk`` in the CASE (a WHERE on the OPTIONAL MATCH would run it row
+# by row: 50 s at 1 M). No collect() of the sharers either: a worker with two of them is checked
+# twice, and the rule keeps one flag per departure.
+
 Q_R8 = _anchored(
     "r8_deception",
     "Placement",
     "k",
     """
-MATCH (k)-[:REPORTED_IN]->(rk:SourceRecord)
-WHERE rk.source IN $embassy_sources AND k.arrival_date IS NOT NULL
+WHERE k.source IN $embassy_sources AND k.arrival_date IS NOT NULL
 MATCH (k)-[:DESTINATION]->(ck:Country)
 MATCH (k)<-[:HAS_PLACEMENT]-(wk:Worker)
 OPTIONAL MATCH (wk)-[:HOLDS_PASSPORT]->(:Passport)<-[:HOLDS_PASSPORT]-(o:Worker)
-WITH k, ck, wk, collect(DISTINCT o) AS others
-UNWIND others + [wk] AS w
-MATCH (w)-[:HAS_PLACEMENT]->(b:Placement)-[:REPORTED_IN]->(rb:SourceRecord)
-WHERE rb.source IN $departure_sources AND b.departure_date IS NOT NULL
-  AND date(b.departure_date) <= date(k.arrival_date) + duration({days: 2})
-  AND date(k.arrival_date) <= date(b.departure_date) + duration({days: $days})
+WITH k, ck, CASE WHEN o IS NULL OR o = wk THEN [wk] ELSE [wk, o] END AS same, date(k.arrival_date) AS arrived
+WITH k, ck, same, toString(arrived - duration({days: $days})) AS earliest,
+     toString(arrived + duration({days: 2})) AS latest
+UNWIND same AS w
+MATCH (w)-[:HAS_PLACEMENT]->(b:Placement)
+WHERE b.source IN $departure_sources AND b.departure_date >= earliest AND b.departure_date <= latest
 MATCH (b)-[:DESTINATION]->(c:Country)
 WHERE c.id = ck.id
 OPTIONAL MATCH (k)-[:EMPLOYED_BY]->(ek:Employer)
@@ -467,26 +470,27 @@ RETURN e.id AS id, e.name AS name, agencies, placements
     "H2: employers that received workers from a P3MI after its suspension or revocation.",
 )
 
+# H3 meets the passport sharers as R8 does (see there: ``o = w`` and no collect of the sharers).
 Q_H3 = _anchored(
     "h3_non_procedural",
     "Worker",
     "w",
     """
-MATCH (w)-[:HAS_PLACEMENT]->(k:Placement)-[:REPORTED_IN]->(r:SourceRecord)
-WHERE r.source IN $embassy_sources
+MATCH (w)-[:HAS_PLACEMENT]->(k:Placement)
+WHERE k.source IN $embassy_sources
 OPTIONAL MATCH (w)-[:HOLDS_PASSPORT]->(:Passport)<-[:HOLDS_PASSPORT]-(o:Worker)
-WITH w, k, collect(DISTINCT o) + [w] AS same
+WITH w, k, CASE WHEN o IS NULL OR o = w THEN [w] ELSE [w, o] END AS same
 UNWIND same AS x
 OPTIONAL MATCH (x)-[:HAS_PLACEMENT]->(q:Placement)
-OPTIONAL MATCH (q)-[:REPORTED_IN]->(rq:SourceRecord)
-WITH w, k, count(CASE WHEN q.status = 'DEPARTED' AND rq.source IN $procedure_sources THEN rq END) AS procedural
+WITH w, k, count(DISTINCT CASE WHEN q.status = 'DEPARTED' AND q.source IN $procedure_sources THEN q END) AS procedural
 WHERE procedural = 0 OR k.visa_type IN $visas
 OPTIONAL MATCH (k)-[:EMPLOYED_BY]->(e:Employer)
 OPTIONAL MATCH (k)-[:DESTINATION]->(c:Country)
 RETURN w.id AS id, k.id AS placement, k.visa_type AS visa, procedural, k.arrival_date AS arrival,
        c.id AS country, e.id AS employer, e.name AS employer_name
 """,
-    "H3: embassy arrivals with no departure record for the worker, or on a non-work visa.",
+    "H3: embassy arrivals with no departure record for the worker, or on a non-work visa (the passport"
+    " sharers as in R8).",
 )
 
 Q_H4_CAPACITY = _anchored(
@@ -566,6 +570,7 @@ class Config:
     raw: dict[str, Any]
     # rows that several rules share within one run (R7 and H1 read the same sponsor rows)
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    memo_lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     def __getitem__(self, key: str) -> Any:
         return self.raw[key]
@@ -761,10 +766,20 @@ def rule_r6(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
         "agreement_sources": cfg.sources("agreement"),
         "required": cfg["documents"]["required"],
     }
-    return [
-        Flag("R6", "Placement", r["id"], "missing " + ", ".join(r["missing"]), dict(r))
-        for r in Q_R6.run(engine, params, scope)
-    ]
+    documents = ("work_contract", "placement_agreement", "bpjs", "competency_certificate")
+    rows: dict[str, Row] = {}
+    for r in Q_R6.run(engine, params, scope):
+        if r["id"] in rows:  # another TRAINED_AT link: the certificate is missing only if no link has one
+            rows[r["id"]]["no_competency_certificate"] &= r["no_competency_certificate"]
+        else:
+            rows[r["id"]] = r
+    flags = []
+    for r in rows.values():
+        missing = [d for d in documents if r["no_" + d] and d in params["required"]]
+        if missing:
+            ev = {"id": r["id"], "missing": missing, "departure": r["departure"], "registration": r["registration"]}
+            flags.append(Flag("R6", "Placement", r["id"], "missing " + ", ".join(missing), ev))
+    return flags
 
 
 def _sponsor_rows(engine: Engine, cfg: Config, scope: Scope | None) -> list[Row]:
@@ -776,9 +791,10 @@ def _sponsor_rows(engine: Engine, cfg: Config, scope: Scope | None) -> list[Row]
         ),
     }
     key = ("sponsors", id(engine), None if scope is None else tuple(sorted((k, tuple(v)) for k, v in scope.items())))
-    if key not in cfg.memo:
-        cfg.memo[key] = Q_SPONSORS.run(engine, params, scope)
-    return cfg.memo[key]
+    with cfg.memo_lock:  # rules run in parallel: the second one waits for the first one's rows
+        if key not in cfg.memo:
+            cfg.memo[key] = Q_SPONSORS.run(engine, params, scope)
+        return cfg.memo[key]
 
 
 def _sponsor_flag(rule: str, r: Row, summary: str) -> Flag:
@@ -1131,15 +1147,27 @@ def run_rules(
 
         raise JejakError(f"unknown rule id(s) {', '.join(unknown)}: use {', '.join(RULE_IDS)}")
     cfg = config()
-    flags: list[Flag] = []
-    for rule in wanted:
+
+    def check(rule: str) -> list[Flag]:
         start = time.perf_counter()
         found = RULES[rule](engine, cfg, scope)
         _attach_records(engine, found)
-        flags += found
         if timings is not None:
             timings[rule] = round(time.perf_counter() - start, 3)
-    return flags
+        return found
+
+    # Over the whole graph the rules are independent long reads: the server runs them side by side
+    # (one query thread each); slowest first, so that the last one to start is a short one.
+    # A scoped run is a few milliseconds per rule and stays sequential.
+    workers = engine.read_parallelism() if scope is None else 1
+    if workers <= 1 or len(wanted) == 1:
+        found = {rule: check(rule) for rule in wanted}
+    else:
+        order = sorted(wanted, key=lambda r: SLOW_FIRST.index(r) if r in SLOW_FIRST else len(SLOW_FIRST))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rule") as pool:
+            futures = {rule: pool.submit(check, rule) for rule in order}
+            found = {rule: futures[rule].result() for rule in wanted}
+    return [f for rule in wanted for f in found[rule]]
 
 
 def count_by_rule(flags: Iterable[Flag]) -> dict[str, int]:

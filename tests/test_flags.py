@@ -88,6 +88,14 @@ def test_selected_rules_and_unknown_rule(resolved: Engine) -> None:
         run_rules(resolved, ["R99"])
 
 
+def test_parallel_run_equals_rules_one_by_one(resolved: Engine, all_flags: list[Flag]) -> None:
+    """The whole-graph run spreads the rules over the server's query threads: same flags, same order."""
+    if resolved.read_parallelism() < 2:
+        pytest.skip("the server runs one query at a time")
+    one_by_one = [f.as_dict() for rule in RULE_IDS for f in run_rules(resolved, [rule])]
+    assert [f.as_dict() for f in all_flags] == one_by_one
+
+
 def test_flags_for_worker_match_the_whole_graph_run(resolved: Engine, all_flags: list[Flag]) -> None:
     placement_rules = [f for f in all_flags if f.entity_label == "Placement"]
     assert placement_rules
@@ -144,7 +152,7 @@ def test_name_similarity_and_birth_date_typos() -> None:
 # -- hand-made graphs: the rules' edge cases ----------------------------------------------------------
 def _placement(graph: Engine, pid: str, source: str, props: dict, agency: str | None = None) -> None:
     graph.write(
-        "CREATE (p:Placement {id: $id}) SET p += $props "
+        "CREATE (p:Placement {id: $id, source: $source}) SET p += $props "
         "CREATE (r:SourceRecord {id: $rec, source: $source}) CREATE (p)-[:REPORTED_IN]->(r) "
         "CREATE (w:Worker {id: $wid}) CREATE (w)-[:HAS_PLACEMENT]->(p)",
         {"id": pid, "props": props, "rec": f"{source}:{pid}", "source": source, "wid": "W-" + pid},
