@@ -209,14 +209,7 @@ RETURN pp.id AS id, w.id AS worker, w.name_norm AS name, w.birth_date AS birth_d
     " the birth dates differ or one is missing: holders sharing one birth date are never flagged).",
 )
 
-Q_R2 = _anchored(
-    "r2_moratorium",
-    "Placement",
-    "p",
-    """
-WHERE p.source IN $sources AND p.departure_date >= $since
-MATCH (p)-[:DESTINATION]->(c:Country)
-WHERE c.id IN $countries
+_R2_CHECK = """
 OPTIONAL MATCH (p)-[:EMPLOYED_BY]->(e:Employer)
 OPTIONAL MATCH (p)-[:THROUGH_PARTNER]->(m:PartnerAgency)
 WITH p, c, e, m
@@ -228,8 +221,25 @@ WITH p, c, e, m,
 WHERE NOT valid_spsk
 RETURN p.id AS id, c.id AS country, p.job_code AS job_code, p.departure_date AS departure, p.scheme AS scheme,
        e.id AS employer, e.name AS employer_name, e.kind AS employer_kind
-""",
+"""
+# Over the whole graph R2 starts from the moratorium countries (a step from a few countries to their
+# placements is cheap; from every placement to its country is not), as R3 does from the agencies.
+Q_R2 = _anchored(
+    "r2_moratorium",
+    "Placement",
+    "p",
+    """
+WHERE p.source IN $sources AND p.departure_date >= $since
+MATCH (p)-[:DESTINATION]->(c:Country)
+WHERE c.id IN $countries"""
+    + _R2_CHECK,
     "R2: household jobs or individual employers in moratorium countries outside a valid SPSK placement.",
+    whole="""
+MATCH (c:Country)
+WHERE c.id IN $countries
+MATCH (c)<-[:DESTINATION]-(p:Placement)
+WHERE p.source IN $sources AND p.departure_date >= $since"""
+    + _R2_CHECK,
 )
 
 # R3's source filter, and its check once p, its agency a and a's head office h (if any) are bound.
@@ -572,12 +582,13 @@ RETURN p.id AS id, l.id AS lpk, l.name AS lpk_name, t.certificate_no AS certific
     "H4: competency certificates dated after the departure.",
 )
 
-# source records per flagged node, one query per label
+# source records per flagged node, one query per label; one row per record (grouped in Python: a
+# collect() per node doubled the cost)
 Q_RECORDS = {
     label: cypher(
         "flags.records." + label,
         "UNWIND $ids AS nid\nMATCH (n:" + label + " {id: nid})-[:REPORTED_IN]->"
-        "(r:SourceRecord)\nRETURN nid AS id, collect(r.id) AS records",
+        "(r:SourceRecord)\nRETURN nid AS id, r.id AS record",
         doc=f"Source records of {label} nodes.",
     )
     for label in ("Worker", "Placement", "Agency", "Sponsor", "TrainingInstitute", "PartnerAgency", "Employer", "Case")
@@ -671,11 +682,11 @@ def same_birth_date(a: str | None, b: str | None) -> bool:
 
 def _records(engine: Engine, label: str, ids: Iterable[str]) -> dict[str, list[str]]:
     ids = sorted(set(ids))
-    out: dict[str, list[str]] = {}
+    out: dict[str, list[str]] = defaultdict(list)
     for start in range(0, len(ids), 5000):
         for row in engine.read(Q_RECORDS[label], {"ids": ids[start : start + 5000]}, timeout_s=600):
-            out[row["id"]] = sorted(row["records"])
-    return out
+            out[row["id"]].append(row["record"])
+    return {node: sorted(records) for node, records in out.items()}
 
 
 def _attach_records(engine: Engine, flags: list[Flag]) -> None:
