@@ -249,3 +249,23 @@ def test_cli_flags_json_and_write_back(loaded: Engine, data_dir: Path) -> None:
     assert loaded.read("MATCH (p:Placement) WHERE 'R4' IN p.flags RETURN count(p) AS n")[0]["n"] == len(out)
     table = CliRunner().invoke(app, ["flags", "--rule", "R5"], env=env)
     assert table.exit_code == 0 and "R5" in table.stdout
+
+
+def test_h3_sees_passport_sharers_and_counts_each_departure_once(graph: Engine) -> None:
+    graph.write(
+        "CREATE (w1:Worker {id: 'W1'}), (w2:Worker {id: 'W2'}), (w3:Worker {id: 'W3'}), (pp:Passport {id: 'P1'}) "
+        "CREATE (w1)-[:HOLDS_PASSPORT]->(pp), (w2)-[:HOLDS_PASSPORT]->(pp) "
+        "CREATE (w1)-[:HAS_PLACEMENT]->(:Placement {id: 'd1', source: 'bp2mi', status: 'DEPARTED', "
+        "departure_date: '2022-01-01'}) "
+        "CREATE (w1)-[:HAS_PLACEMENT]->(:Placement {id: 'k1', source: 'kemlu', status: 'ARRIVED', "
+        "arrival_date: '2022-01-03', visa_type: 'tourist'}) "
+        "CREATE (w2)-[:HAS_PLACEMENT]->(:Placement {id: 'k2', source: 'kemlu', status: 'ARRIVED', "
+        "arrival_date: '2022-02-03', visa_type: 'work'}) "
+        "CREATE (w3)-[:HAS_PLACEMENT]->(:Placement {id: 'k3', source: 'kemlu', status: 'ARRIVED', "
+        "arrival_date: '2022-02-03', visa_type: 'work'})"
+    )
+    arrivals = {f.evidence["placement"]: f.evidence for f in run_rules(graph, ["H3"]) if f.entity_label == "Worker"}
+    # k2: the departure of W1, who holds the same passport, counts for W2; k1: its own departure, but a
+    # tourist visa; k3: no departure at all
+    assert set(arrivals) == {"k1", "k3"}
+    assert (arrivals["k1"]["procedural"], arrivals["k3"]["procedural"]) == (1, 0)
