@@ -49,12 +49,18 @@ def _pending(command: str, issue: int) -> NoReturn:
 # -- spine --------------------------------------------------------------------------------------
 @app.command()
 def init(reset: Annotated[bool, typer.Option(help="Delete every node first.")] = False) -> None:
-    """Apply the schema (indexes, uniqueness and full-text indexes); idempotent."""
+    """Apply the schema (indexes, uniqueness and full-text indexes) and bring a graph loaded by an
+    earlier Jejak up to date; idempotent."""
+    from loaders.upgrade import upgrade_graph
+
     with _open_engine() as eng:
         if reset:
             eng.clear()
         applied = eng.apply_schema()
+        upgraded = upgrade_graph(eng)
         console.print(f"schema applied on {eng.name} ({eng.url}): {len(applied)} new index/constraint statements")
+        if upgraded:
+            console.print(f"graph brought up to date: {upgraded:,} properties set")
 
 
 @app.command()

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from engine.base import Engine, WriteSummary
 from loaders.plan import GraphDelta, Planner, reference_delta
 from loaders.read import Batch, FileError, list_sources, read_file, recognise
+from loaders.upgrade import upgrade_graph
 from loaders.writers import BulkWriter, CypherWriter, name_index_from_graph
 
 LOAD_ORDER = ("p3mi_registry", "lpk_registry", "mitra_registry", "kemlu", "kemnaker", "bp2mi", "pengaduan")
@@ -185,6 +186,7 @@ def load_directory(
     files, unknown = order_files(directory, source)
     report = LoadReport(unrecognised=unknown, rejects_dir=str(work_dir / "rejects"))
     engine.apply_schema()
+    upgrade_graph(engine)  # a graph loaded by an earlier Jejak gets what this version's rules read
     bulk = mode == "bulk" or (mode == "auto" and engine.supports_bulk and engine.is_empty())
     report.mode = "bulk" if bulk else "merge"
     planner = Planner(None if bulk else name_index_from_graph(engine))

@@ -51,6 +51,7 @@ from typing import Any
 
 from engine.base import Engine, Row
 from engine.cypher import Cypher, cypher
+from loaders.upgrade import is_current
 from reference.jobs import rules as load_rules
 
 RULE_IDS = ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "H1", "H2", "H3", "H4")
@@ -1244,6 +1245,12 @@ def run_rules(
         from jejak.errors import JejakError
 
         raise JejakError(f"unknown rule id(s) {', '.join(unknown)}: use {', '.join(RULE_IDS)}")
+    if scope is None and not is_current(engine):
+        from jejak.errors import JejakError
+
+        raise JejakError(
+            "this graph was loaded by an earlier Jejak (placements without their source): run `jejak init`"
+        )
     cfg = config()
 
     def check(rule: str) -> list[Flag]:

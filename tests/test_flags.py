@@ -269,3 +269,19 @@ def test_h3_sees_passport_sharers_and_counts_each_departure_once(graph: Engine) 
     # tourist visa; k3: no departure at all
     assert set(arrivals) == {"k1", "k3"}
     assert (arrivals["k1"]["procedural"], arrivals["k3"]["procedural"]) == (1, 0)
+
+
+def test_a_graph_loaded_before_placement_sources_is_refused_until_upgraded(graph: Engine) -> None:
+    from jejak.errors import JejakError
+    from loaders.upgrade import upgrade_graph
+
+    graph.write(
+        "CREATE (w:Worker {id: 'W1'})-[:HAS_PLACEMENT]->(p:Placement {id: 'k1', status: 'ARRIVED', "
+        "arrival_date: '2022-01-03', visa_type: 'tourist'})-[:REPORTED_IN]->(:SourceRecord {id: 'kemlu:1', "
+        "source: 'kemlu'})"
+    )
+    with pytest.raises(JejakError, match="jejak init"):
+        run_rules(graph, ["H3"])
+    assert upgrade_graph(graph) == 1
+    assert upgrade_graph(graph) == 0
+    assert [f.evidence["placement"] for f in run_rules(graph, ["H3"]) if f.entity_label == "Worker"] == ["k1"]
