@@ -227,9 +227,9 @@ def test_r1_uses_the_nik_or_the_declared_birth_date(graph: Engine) -> None:
         "CREATE (w1:Worker {id: 'w1', birth_date: '1990-01-01', nik_birth_date: '2004-06-01'}) "
         "CREATE (w2:Worker {id: 'w2', birth_date: '2004-06-01', nik_birth_date: '1990-01-01'}) "
         "CREATE (w3:Worker {id: 'w3', birth_date: '2004-05-31'}) "
-        "CREATE (w1)-[:HAS_PLACEMENT]->(:Placement {id: 'p1', departure_date: '2022-05-31'}) "
-        "CREATE (w2)-[:HAS_PLACEMENT]->(:Placement {id: 'p2', departure_date: '2022-05-31'}) "
-        "CREATE (w3)-[:HAS_PLACEMENT]->(:Placement {id: 'p3', departure_date: '2022-05-31'})"
+        "CREATE (w1)-[:HAS_PLACEMENT]->(:Placement {id: 'p1', source: 'bp2mi', departure_date: '2022-05-31'}) "
+        "CREATE (w2)-[:HAS_PLACEMENT]->(:Placement {id: 'p2', source: 'bp2mi', departure_date: '2022-05-31'}) "
+        "CREATE (w3)-[:HAS_PLACEMENT]->(:Placement {id: 'p3', source: 'bp2mi', departure_date: '2022-05-31'})"
     )
     found = {f.entity_id: f for f in run_rules(graph, ["R1"])}
     assert set(found) == {"p1", "p2"}  # w3 turned 18 on the departure day
