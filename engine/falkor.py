@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -54,11 +55,17 @@ class FalkorEngine(Engine):
         self._host, self._port, self._password = host, port, password
         self.timeout_s = timeout_s
         self.url = f"embedded:{files.data_dir}" if files is not None else f"falkordb://{host}:{port}"
+        self._client_name = ""
         if files is not None:
             self.name = "falkordb-embedded"
         try:
             if files is not None:
-                self._db = FalkorDB(unix_socket_path=str(files.socket), socket_timeout=None)
+                # every connection of this engine carries one name, so that close() can tell this
+                # engine's pooled connections (parallel reads open several) from other processes'
+                self._client_name = f"jejak-{os.getpid()}-{id(self):x}"
+                self._db = FalkorDB(
+                    unix_socket_path=str(files.socket), socket_timeout=None, client_name=self._client_name
+                )
             else:
                 self._db = FalkorDB(host=host, port=port, password=password, socket_connect_timeout=5)
             self._graph = self._db.select_graph(graph_name)
@@ -297,7 +304,7 @@ class FalkorEngine(Engine):
 
     def close(self) -> None:
         try:
-            last = self.files is not None and _client_count(self._connection) <= 1
+            last = self.files is not None and _other_clients(self._connection, self._client_name) == 0
             self._db.close()
         except (redis.ConnectionError, OSError):
             return
@@ -305,8 +312,8 @@ class FalkorEngine(Engine):
             stop_server(self.files)
 
 
-def _client_count(conn: Any) -> int:
+def _other_clients(conn: Any, own_name: str) -> int:
     try:
-        return len(conn.client_list())
+        return sum(1 for client in conn.client_list() if client.get("name") != own_name)
     except (redis.ConnectionError, OSError):
         return 0

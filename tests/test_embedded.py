@@ -108,3 +108,24 @@ def test_unusable_data_directory_is_a_clear_error(tmp_path: Path, make_bad: str)
     with pytest.raises(EngineUnavailable) as err:
         engine.connect(Settings(data_dir=data))
     assert str(data) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_last_engine_out_stops_the_server_after_parallel_reads(tmp_path: Path) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = tmp_path / "g"
+    eng = engine.connect(Settings(data_dir=data, graph_name="pool"))
+    other = engine.connect(Settings(data_dir=data, graph_name="pool"))
+    together = threading.Barrier(4)
+
+    def read(_: int) -> int:
+        together.wait()  # four reads at once: the connection pool opens several connections
+        return eng.read("UNWIND range(1, 300000) AS i RETURN count(i) AS n")[0]["n"]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(read, range(4))) == [300000] * 4
+    other.close()
+    assert server_pid(ServerFiles(data.resolve())) is not None, "an engine is still attached"
+    eng.close()
+    assert server_pid(ServerFiles(data.resolve())) is None, "the last engine out stops the server"
