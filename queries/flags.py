@@ -51,14 +51,15 @@ from typing import Any
 
 from engine.base import Engine, Row
 from engine.cypher import Cypher, cypher
+from jejak.errors import JejakError
 from loaders.upgrade import is_current
 from reference.jobs import rules as load_rules
 
 RULE_IDS = ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "H1", "H2", "H3", "H4")
 HARD_RULES = RULE_IDS[:11]
-# The whole-graph rules by run time at 1 M workers (bench/bench_flags.py): the parallel run starts the
-# slow ones first.
-SLOW_FIRST = ("H3", "R8", "H1", "R6", "R3", "R7", "R1", "H4", "H2", "R11", "R2", "R4", "R5", "R9", "R10")
+# Every rule, by its run time at 1 M workers (bench/bench_flags.py): the parallel run starts the slow
+# ones first.
+SLOW_FIRST = ("H3", "R8", "H1", "H4", "R6", "R3", "R2", "R1", "R11", "R5", "R9", "H2", "R4", "R10", "R7")
 RULE_TITLES = {
     "R1": "underage",
     "R2": "moratorium",
@@ -395,7 +396,6 @@ WITH s"""
 # passport sharer there, hence ``o = wk`` in the CASE (a WHERE on the OPTIONAL MATCH would run it row
 # by row: 50 s at 1 M). No collect() of the sharers either: a worker with two of them is checked
 # twice, and the rule keeps one flag per departure.
-
 Q_R8 = _anchored(
     "r8_deception",
     "Placement",
@@ -1242,12 +1242,8 @@ def run_rules(
     wanted = [r.upper() for r in rules] if rules else list(RULE_IDS)
     unknown = [r for r in wanted if r not in RULES]
     if unknown:
-        from jejak.errors import JejakError
-
         raise JejakError(f"unknown rule id(s) {', '.join(unknown)}: use {', '.join(RULE_IDS)}")
     if scope is None and not is_current(engine):
-        from jejak.errors import JejakError
-
         raise JejakError(
             "this graph was loaded by an earlier Jejak (placements without their source): run `jejak init`"
         )
@@ -1268,7 +1264,7 @@ def run_rules(
     if workers <= 1 or len(wanted) == 1:
         found = {rule: check(rule) for rule in wanted}
     else:
-        order = sorted(wanted, key=lambda r: SLOW_FIRST.index(r) if r in SLOW_FIRST else len(SLOW_FIRST))
+        order = sorted(wanted, key=SLOW_FIRST.index)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rule") as pool:
             futures = {rule: pool.submit(check, rule) for rule in order}
             found = {rule: futures[rule].result() for rule in wanted}
