@@ -43,7 +43,9 @@ from engine.base import Engine
 
 REPORT_TABLES = [
     "placements",
+    "destination",
     "worker_placements",
+    "from_region",
     "placed_by",
     "employed_by",
     "through_partner",
@@ -133,10 +135,12 @@ def load(engine: Engine, threads: int = 3, extra: tuple[str, ...] = ()) -> Graph
     t = export.tables(engine, [*REPORT_TABLES, *extra], threads=threads)
     pl = t["placements"].set_index("placement")
     pl = pl[~pl.index.duplicated()]
-    pl["country"] = pl["country"].replace("", np.nan)
-    wp = t["worker_placements"]
-    pl["worker"] = _first(wp, "placement", "worker", "worker").reindex(pl.index)
-    pl["regency"] = _first(wp, "placement", "regency", "regency").reindex(pl.index).replace("", np.nan)
+    # Tables come sorted on all their columns, so the first row per key holds the smallest value:
+    # a placement with two destinations counts in the first, a worker with two regions in the first.
+    pl["country"] = _first(t["destination"], "b", "a", "country").reindex(pl.index)
+    pl["worker"] = _first(t["worker_placements"], "b", "a", "worker").reindex(pl.index)
+    region = _first(t["from_region"], "b", "a", "regency")
+    pl["regency"] = pl["worker"].map(region)
     parent = _first(t["part_of"], "a", "b", "parent")
     prov = pl["regency"].map(parent)
     pl["province"] = prov.where(prov.notna(), pl["regency"])  # a worker linked straight to a province
