@@ -76,30 +76,64 @@ SAME_PERIOD_DAYS = 240
 NAME_SIMILARITY = 0.85  # at or above: the same name with a typo
 
 _PLACEMENT_LINKS = "RECRUITED_BY|TRAINED_AT|PLACED_BY|THROUGH_PARTNER|EMPLOYED_BY|DESTINATION|REPORTED_IN"
-_CHAIN_BODY = f"""
-    MATCH (w:Worker {{id: $id}})
-    OPTIONAL MATCH (w)-[wr:HAS_PLACEMENT|FROM_REGION|REPORTED_IN]->(y)
-    OPTIONAL MATCH (y)-[r:{_PLACEMENT_LINKS}|PART_OF]->(x)
-    OPTIONAL MATCH (x)-[u:BRANCH_OF|SUB_AGENT_OF]->(h)
-    WITH w, wr, y, r, x, collect({{type: type(u), props: properties(h)}}) AS up
-    WITH w, wr, y, collect({{type: type(r), props: properties(x), rel: properties(r), up: up}}) AS links
-    OPTIONAL MATCH (y)<-[:CONCERNS]-(c)
-    WITH w, collect({{type: type(wr), props: properties(y), links: links, case: properties(c)}}) AS steps
-    OPTIONAL MATCH (w)-[q:CONCERNS|POSSIBLY_SAME]-(o)
-    WITH w, steps, collect({{type: type(q), props: properties(o), rel: properties(q)}}) AS around
-"""
-_CHAIN_MAP = "{worker: properties(w), steps: steps, around: around}"
-# One query, typed traversals only, flat rows folded by aggregation: on FalkorDB 4.22 this is about
-# ten times faster than the same chain written with nested pattern comprehensions. Every traversal
-# step costs ~0.2 ms however little it finds, so the worker's placements, region and records share
-# one step (and their links, a region's province among them, the next), as do its cases and
-# possible duplicates. The whole answer travels as one JSON string (FalkorDB's toJSON) instead of
-# nested maps the client would parse value by value. Neo4j has no toJSON: it returns the map itself.
+_UP = ("BRANCH_OF", "SUB_AGENT_OF")  # a link's third step: an agency's head office, a sponsor's agency
+_TREE_TYPES = f"HAS_PLACEMENT|FROM_REGION|{_PLACEMENT_LINKS}|PART_OF|{'|'.join(_UP)}"
+
+
+# The only relationship properties the chain shows: a training link's certificate.
+_CERTIFICATE = ("certificate_no", "certificate_date")
+
+
+def _chain_text(concerned_here: str, concerned_worker: str, json_out: bool) -> str:
+    """The chain as one tree walk. Each row is a path of one to three steps out of the worker (its
+    placements, region and records; their links, a region's province; an agency's head office or a
+    sponsor's agency): [its length, the last relationship's type, the first and the next-to-last
+    node's ids, the certificate fields, the last node's properties, complaints about it]. One
+    variable-length walk costs a third of the same steps written as OPTIONAL MATCHes with an
+    aggregation each on FalkorDB 4.22 (every operation there costs ~0.2 ms however little it finds);
+    scalars per path cost less than lists of its types and ids, and organisations' own registry
+    records (a third step) are left out in the walk. Cases and possible duplicates are rare: the walk
+    only counts them and ``CHAIN_AROUND`` reads them when there are any."""
+    chain = "{worker: properties(w), tree: tree, concerned: " + concerned_worker + "}"
+    return f"""
+MATCH (w:Worker {{id: $id}})
+OPTIONAL MATCH p = (w)-[:{_TREE_TYPES}*1..3]->(y)
+WHERE length(p) < 3 OR type(last(relationships(p))) <> 'REPORTED_IN'
+WITH w, p, y, last(relationships(p)) AS r
+WITH w, collect([length(p), type(r), nodes(p)[1].id, nodes(p)[-2].id, {", ".join(f"r.{c}" for c in _CERTIFICATE)},
+                 properties(y), {concerned_here}]) AS tree
+RETURN {"toJSON(" + chain + ")" if json_out else chain} AS chain"""
+
+
+# The whole answer travels as one JSON string on FalkorDB (toJSON) instead of nested maps its client
+# would parse value by value; Neo4j has no toJSON and returns the map. Counting a node's complaints:
+# FalkorDB's indegree() (it has no COUNT subquery), Neo4j's COUNT { }.
 CHAIN = cypher(
     "chain.worker",
-    _CHAIN_BODY + f"RETURN {_CHAIN_MAP} AS chain",
-    falkordb=_CHAIN_BODY + f"RETURN toJSON({_CHAIN_MAP}) AS chain",
-    doc="A worker's whole chain by id: placements with every link, origin, sources, cases.",
+    _chain_text(
+        "CASE WHEN y IS NULL THEN 0 ELSE COUNT { (y)<-[:CONCERNS]-() } END",
+        "COUNT { (w)-[:CONCERNS|POSSIBLY_SAME]-() }",
+        json_out=False,
+    ),
+    falkordb=_chain_text(
+        "indegree(y, 'CONCERNS')",
+        "indegree(w, 'CONCERNS') + indegree(w, 'POSSIBLY_SAME') + outdegree(w, 'POSSIBLY_SAME')",
+        json_out=True,
+    ),
+    doc="A worker's whole chain by id: placements with every link, origin, sources; counts of cases.",
+)
+_AROUND_BODY = """
+MATCH (w:Worker {id: $id})
+OPTIONAL MATCH (w)-[:HAS_PLACEMENT]->(y)<-[:CONCERNS]-(c)
+WITH w, collect({placement: y.id, props: properties(c)}) AS cases
+OPTIONAL MATCH (w)-[q:CONCERNS|POSSIBLY_SAME]-(o)
+WITH cases, collect({type: type(q), props: properties(o), rel: properties(q)}) AS around
+"""
+CHAIN_AROUND = cypher(
+    "chain.worker_around",
+    _AROUND_BODY + "RETURN {cases: cases, around: around} AS around",
+    falkordb=_AROUND_BODY + "RETURN toJSON({cases: cases, around: around}) AS around",
+    doc="A worker's complaints (its own and its placements') and the workers it may be the same as.",
 )
 
 PLACEMENT_FIELDS = tuple(p.name for p in SCHEMA.node("Placement").properties)
@@ -366,15 +400,44 @@ def _mask_chain(chain: dict[str, Any], role: str) -> dict[str, Any]:
     return chain
 
 
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _steps(tree: list[list[Any]], cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The walk's paths folded into steps out of the worker (one per placement, region and record,
+    and one more per complaint about a placement), each with its links and their ``up`` links."""
+    steps: dict[str, dict[str, Any]] = {}
+    links: dict[tuple[str, str], dict[str, Any]] = {}
+    for length, rel_type, first, parent, number, date, props, _ in sorted(
+        (t for t in tree if t[0]), key=lambda t: t[0]
+    ):
+        if length == 1:
+            steps[first] = {"type": rel_type, "props": props, "links": [], "case": None}
+        elif length == 2 and first in steps:
+            rel = dict(zip(_CERTIFICATE, (number, date), strict=True))
+            links[(first, props["id"])] = link = {"type": rel_type, "props": props, "rel": rel, "up": []}
+            steps[first]["links"].append(link)
+        elif length == 3 and rel_type in _UP and (first, parent) in links:
+            links[(first, parent)]["up"].append({"type": rel_type, "props": props})
+    out = list(steps.values())
+    for case in cases:  # _placements folds a placement's entries back into one
+        if case.get("props") and case.get("placement") in steps:
+            out.append({**steps[case["placement"]], "case": case["props"]})
+    return out
+
+
 def read_chain(engine: Engine, worker_id: str) -> dict[str, Any] | None:
     """The chain of a worker by Jejak id, unmasked and without flags/rights; ``None`` if unknown."""
     rows = engine.read(CHAIN, {"id": worker_id})
     if not rows:
         return None
-    raw = rows[0]["chain"]
-    row = json.loads(raw) if isinstance(raw, str) else raw
+    row = _json(rows[0]["chain"])
     worker = _pick(row["worker"], WORKER_FIELDS)
-    steps = row["steps"]
+    # complaints about a placement (a first step) or the worker, or possible duplicates: read them
+    concerned = row["concerned"] + sum(t[-1] for t in row["tree"] if t[0] == 1)
+    extra = _json(engine.read(CHAIN_AROUND, {"id": worker_id})[0]["around"]) if concerned else {}
+    steps = _steps(row["tree"], extra.get("cases") or [])
     placements = _placements([s for s in steps if s.get("type") == "HAS_PLACEMENT"])
     # a region's step carries its province as a PART_OF link
     links = [
@@ -391,7 +454,7 @@ def read_chain(engine: Engine, worker_id: str) -> dict[str, Any] | None:
         for x in links
         if x.get("type") == "REPORTED_IN" and x.get("props")
     }
-    around = row["around"]
+    around = extra.get("around") or []
     cases = {a["props"]["id"]: _pick(a["props"], _FIELDS["cases"]) for a in around if a.get("type") == "CONCERNS"}
     possibly_same = [
         {"id": a["props"].get("id"), "name": a["props"].get("name"), **_pick(a.get("rel") or {}, ("score", "reason"))}

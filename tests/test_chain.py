@@ -185,6 +185,31 @@ def test_cases_and_identity_conflicts_appear(loaded: Engine) -> None:
     assert all(v["value"] == refs.HIDDEN for c in masked if c["field"] == "birth_date" for v in c["values"])
 
 
+def test_a_complaint_about_a_placement_and_a_possible_duplicate_appear(loaded: Engine) -> None:
+    """The chain query only counts these (they are rare) and reads them with a second query."""
+    row = loaded.read(
+        "MATCH (w:Worker)-[:HAS_PLACEMENT]->(p:Placement) WHERE NOT (w)-[:POSSIBLY_SAME]-() "
+        "RETURN w.id AS w, p.id AS p LIMIT 1"
+    )[0]
+    before = worker_chain(loaded, row["w"])
+    loaded.write(
+        "MATCH (w:Worker {id: $w}), (p:Placement {id: $p}), (o:Worker) WHERE o.id <> $w "
+        "WITH w, p, o LIMIT 1 "
+        "CREATE (:Case {id: 'CASE-test-chain', kind: 'wage_withheld', date: '2024-01-02'})-[:CONCERNS]->(p) "
+        "CREATE (w)-[:POSSIBLY_SAME {score: 0.7, reason: 'name'}]->(o)",
+        row,
+    )
+    after = worker_chain(loaded, row["w"])
+    placement = next(p for p in after["placements"] if p["id"] == row["p"])
+    assert [c["id"] for c in placement["cases"]] == ["CASE-test-chain"]
+    assert [(s["score"], s["reason"]) for s in after["possibly_same"]] == [(0.7, "name")]
+    assert before["possibly_same"] == [] and not any(
+        c["id"] == "CASE-test-chain" for p in before["placements"] for c in p["cases"]
+    )
+    # the rest of the chain is unchanged
+    assert [p["id"] for p in after["placements"]] == [p["id"] for p in before["placements"]]
+
+
 def test_sources_that_disagree_on_one_departure_are_conflicts(loaded: Engine, dataset: Dataset) -> None:
     """R8 plants: the embassy record of a departure names another employer or job than BP2MI's.
     Until entity resolution merges the two Worker nodes, join them here as it would."""
