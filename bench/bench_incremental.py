@@ -5,10 +5,11 @@
 
 The graph and its load work directory come from a ``bench/bench_flags.py --keep`` run (it loads and
 resolves). The new file is ``--rows`` embassy records of another generated dataset (other people),
-their registration ids renamed (``LD`` -> ``LDX``) so that none collides with a loaded record.
+their registration ids renamed (``LD`` -> ``--prefix``, default ``LDX``) so that none collides with a
+loaded record.
 Times the load of that file (MERGE path) and ``resolve`` without ``full`` (only the new records are
 scored against the graph). Writes bench/results/resolve-incremental.json. One run: the file's
-records stay in the graph, so a second run would measure a no-op.
+records stay in the graph, so a second run needs another ``--prefix`` (the same one measures a no-op).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, required=True, help="the load work directory of that graph")
     ap.add_argument("--borrow", type=Path, required=True, help="an embassy JSONL file of another dataset")
     ap.add_argument("--rows", type=int, default=10_000)
+    ap.add_argument("--prefix", default="LDX", help="replaces 'LD' in the borrowed ids; a new one for each run")
     args = ap.parse_args()
 
     import engine
@@ -46,7 +48,7 @@ def main() -> None:
     with args.borrow.open(encoding="utf-8") as f:
         for line, _ in zip(f, range(args.rows), strict=False):
             row = json.loads(line)
-            row["registration_id"] = "LDX" + row["registration_id"][2:]
+            row["registration_id"] = args.prefix + row["registration_id"][2:]
             rows.append(json.dumps(row))
     (later / "kemlu_lapor_diri_later.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
     with engine.connect(Settings(data_dir=args.data_dir, graph_name=args.graph)) as eng:

@@ -68,13 +68,19 @@ MARK_COMPLETE = cypher(
     "load.mark_complete",
     "UNWIND $ids AS id MATCH (s:SourceRecord {id: id}) SET s.complete = true",
 )
+# One branch per label: a label test inside WHERE makes FalkorDB scan every node of the graph
+# (10 M at national scale: 11 s at each incremental load), a label in the pattern reads only its own.
 REGISTERED_NAMES = cypher(
     "load.registered_names",
-    """
-    MATCH (n)
-    WHERE (n:Agency OR n:TrainingInstitute OR n:PartnerAgency) AND n.registered = true
-    RETURN labels(n)[0] AS label, n.name_norm AS name_norm, n.country AS country, n.id AS id
-    """,
+    "\nUNION ALL\n".join(
+        f"MATCH (n:{label}) WHERE n.registered = true\n"
+        f"RETURN '{label}' AS label, n.name_norm AS name_norm, {country} AS country, n.id AS id"
+        for label, country in (
+            ("Agency", "null"),
+            ("TrainingInstitute", "null"),
+            ("PartnerAgency", "n.country"),
+        )
+    ),
     doc="Registry organisations by normalised name, to link name-only mentions in placement rows.",
 )
 
