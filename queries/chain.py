@@ -2,7 +2,8 @@
 
 ``worker_chain(engine, ref, role="investigator")`` resolves ``ref`` (``queries.refs``: Jejak id,
 NIK, passport number or source record id) and reads the whole chain in one index-backed query by
-id (two with the resolution of a NIK, passport or record), plus whatever the rule and rights
+id (one more when the worker or a placement has complaints or possible duplicates, one more for
+the resolution of a NIK, passport or record), plus whatever the rule and rights
 modules ask for (``queries.flags.flags_for_worker``, ``queries.rights.rights_for_worker``, when they
 exist).
 

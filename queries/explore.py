@@ -506,9 +506,7 @@ def _step_types(label: str, types: frozenset[str] | None, towards: frozenset[str
 HUB_STEP_COST = 15
 # every label's full step, declared up front (the Neo4j lint test reads the registry)
 NEIGHBOURS = {
-    label: neighbours_query(label, _step_types(label, None, None))
-    for label in SCHEMA.labels
-    if _step_types(label, None, None)
+    label: neighbours_query(label, every) for label in SCHEMA.labels if (every := _step_types(label, None, None))
 }
 
 Key = tuple[str, str]  # (label, id)
