@@ -46,9 +46,14 @@ class Export:
 
     def __post_init__(self) -> None:
         # One string per item: FalkorDB joins a list (one call; chained '+' copies the string once
-        # per field, 2.5x slower), Neo4j has no string.join and concatenates.
+        # per field, 2.5x slower), Neo4j has no string.join and concatenates. FalkorDB's toString
+        # costs as much as the rest of an item, so it is left out where the value is text already.
         texts = [f"coalesce(toString({e}), '')" for e in self.fields]
-        item_falkor = f"string.join([{', '.join(texts)}], '{SEP}')"
+        bare = [
+            f"coalesce({e}, '')" if _is_text(e, self.anchor) else text
+            for e, text in zip(self.fields, texts, strict=True)
+        ]
+        item_falkor = f"string.join([{', '.join(bare)}], '{SEP}')"
         item_neo4j = f" + '{SEP}' + ".join(texts)
         falkor = (
             f"MATCH (g:{self.anchor}) WHERE id(g) >= $lo AND id(g) < $hi\n{self.body}\n"
@@ -81,6 +86,22 @@ class Export:
                 doc="FalkorDB: the highest internal id of the anchor label (the paging range).",
             ),
         )
+
+
+TEXT_TYPES = ("string", "date")  # dates are stored as ISO strings (graph_model/schema.yaml)
+
+
+def _is_text(expression: str, anchor: str) -> bool:
+    """Whether a field is always a string or null: any node's ``id`` (business keys are strings),
+    a label, or a property of the anchor ``g`` that the schema declares as text (the loader writes
+    every property in its declared type)."""
+    if expression.endswith(".id") or expression.startswith("labels("):
+        return True
+    var, _, prop = expression.partition(".")
+    if var != "g" or not prop.isidentifier():
+        return False
+    declared = {p.name: p.type for p in SCHEMA.node(anchor).properties}
+    return declared.get(prop) in TEXT_TYPES
 
 
 def _rel_export(name: str, anchor: str, pattern: str, other: str, *extra: str) -> Export:

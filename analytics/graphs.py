@@ -35,8 +35,12 @@ class EdgeList:
         e = edges[edges["a"] != edges["b"]].copy()
         if "weight" not in e:
             e["weight"] = 1.0
-        swap = e["a"] > e["b"]
-        e.loc[swap, ["a", "b"]] = e.loc[swap, ["b", "a"]].to_numpy()
+        # Not ``e.loc[swap, ["a", "b"]] = e.loc[swap, ["b", "a"]].to_numpy()``: on a frame whose two
+        # object columns share one block, pandas 3.1 writes ``b`` into both.
+        a, b = e["a"].to_numpy(), e["b"].to_numpy()
+        swap = a > b
+        e["a"] = pd.Series(np.where(swap, b, a), index=e.index, dtype=e["a"].dtype)
+        e["b"] = pd.Series(np.where(swap, a, b), index=e.index, dtype=e["b"].dtype)
         cols = ["weight", *[c for c in attrs if c in e]]
         e = (
             e.groupby(["a", "b"], sort=True, as_index=False)[cols].sum()

@@ -60,9 +60,10 @@ def score_groups(
     place_of = member[within(member.index, pl.index)]
     if extra_placements is not None:
         place_of = pd.concat([place_of, extra_placements[~within(extra_placements.index, place_of.index)]])
+    at = pl.index.get_indexer(place_of.index)  # rows of pl: every look-up below by position
     # facts about members; facts about the workers of member placements
     f_direct = facts.merge(member, left_on="entity", right_index=True)
-    worker_group = pd.Series(place_of.to_numpy(), index=pl["worker"].reindex(place_of.index).to_numpy())
+    worker_group = pd.Series(place_of.to_numpy(), index=pl["worker"].to_numpy()[at])
     worker_group = worker_group[worker_group.index.notna()]
     worker_group = worker_group[~worker_group.index.duplicated()]
     f_workers = facts[facts["kind"].isin(["case", "red_flag"])].merge(
@@ -81,7 +82,7 @@ def score_groups(
     rows = []
 
     # non-procedural share
-    nonproc = data.non_procedural.reindex(place_of.index).fillna(False).astype(bool)
+    nonproc = pd.Series(data.non_procedural.to_numpy(dtype=bool)[at], index=place_of.index)
     share = nonproc.groupby(place_of).mean().reindex(groups, fill_value=0.0)
     npl_ids = nonproc[nonproc].index.to_series().groupby(place_of[nonproc]).agg(list)
     for c in groups[(n_pl >= 3) & (share > 0)]:
@@ -98,7 +99,7 @@ def score_groups(
         )
 
     # concentration: sponsors feeding agencies
-    sp = pl.loc[place_of.index, ["sponsor", "agency"]].assign(cluster=place_of.to_numpy()).dropna()
+    sp = pl[["sponsor", "agency"]].iloc[at].assign(cluster=place_of.to_numpy()).dropna()
     if len(sp):
         g = sp.groupby("cluster").agg(
             sponsors=("sponsor", "nunique"),
@@ -139,7 +140,7 @@ def score_groups(
     when = data.placement_dates
     end = when.max()
     if pd.notna(end):
-        w = when.reindex(place_of.index)
+        w = pd.Series(when.to_numpy()[at], index=place_of.index)
         recent = (w > end - pd.Timedelta(days=365)).groupby(place_of).sum()
         before = ((w <= end - pd.Timedelta(days=365)) & (w > end - pd.Timedelta(days=730))).groupby(place_of).sum()
         ok = (recent >= 3) & (recent > 1.5 * before)

@@ -38,15 +38,23 @@ def truth_members(truth_dir: Path, data) -> tuple[set[str], set[str], dict[str, 
     Ring patterns: every pattern of H1, R7, H2, H3, and the H4 patterns with a training mill (the single
     certificate-after-departure H4 patterns are not rings). Records map to the Placement of that record.
     Names map through the same normalisation the loaders use."""
-    from loaders.normalize import normalize_org_name, split_person_name
+    import pyarrow as pa
+
+    from loaders.normalize import normalize_org_name, org_name_norm, person_name_parts, split_person_name
 
     pat = pd.read_csv(truth_dir / "patterns.csv", dtype=str, keep_default_na=False)
-    ents = data.entities
+    ents = data.entities[data.entities["name"].map(lambda n: isinstance(n, str))]
+    names = pa.array(ents["name"].tolist(), pa.string())
+    person = ents["kind"].isin(["Sponsor", "Person"]).to_numpy()
+    # whole columns at once: one call per name took minutes at a million workers
+    norms = [
+        (p if is_person else o) or ""
+        for p, o, is_person in zip(
+            person_name_parts(names)[0].to_pylist(), org_name_norm(names).to_pylist(), person, strict=True
+        )
+    ]
     by_name: dict[tuple[str, str], list[str]] = {}
-    for i, kind, nm in zip(ents.index, ents["kind"], ents["name"], strict=True):
-        if not isinstance(nm, str):
-            continue
-        norm = (split_person_name(nm).name_norm if kind in ("Sponsor", "Person") else normalize_org_name(nm)) or ""
+    for i, kind, norm in zip(ents.index, ents["kind"], norms, strict=True):
         by_name.setdefault((kind, norm), []).append(i)
     placements = set(data.placements.index)
 

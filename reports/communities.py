@@ -22,6 +22,7 @@ from reports.html import figure_data_uri, pyplot, render, write_csv, write_json
 
 TOP_DETAIL = 10  # clusters with a picture and a full explanation in the HTML
 TOP_TABLE = 50  # clusters listed in the HTML table (all of them go to the CSV and JSON)
+PICTURE_NODES = 150  # members drawn at most in a cluster's picture
 REASONS = 5  # contributions kept per cluster
 EVIDENCE = 10  # evidence entities (and their records) kept per contribution
 KIND_LABEL = {
@@ -100,6 +101,11 @@ def _network_png(analysis: Analysis, members: list[str], seed: int) -> str:
     g.add_nodes_from(members)
     g.add_weighted_edges_from(e[["a", "b", "weight"]].itertuples(index=False))
     kinds = _kinds(analysis, keep)
+    shown = len(g)
+    if len(g) > PICTURE_NODES:  # unreadable beyond, and networkx would need scipy to lay it out
+        # organisations first, then the best-connected placements
+        order = sorted(g, key=lambda n: (kinds.get(n) == "Placement", -g.degree(n, weight="weight"), n))
+        g = g.subgraph(order[:PICTURE_NODES]).copy()
     pos = nx.spring_layout(g, seed=seed, k=1.2 / max(1, np.sqrt(len(g))), iterations=80)
     fig, ax = plt.subplots(figsize=(5.2, 3.6))
     nx.draw_networkx_edges(g, pos, ax=ax, edge_color="#b8c2cc", width=0.8)
@@ -120,6 +126,8 @@ def _network_png(analysis: Analysis, members: list[str], seed: int) -> str:
     ax.legend(loc="lower left", fontsize=6.5, frameon=False, markerscale=0.6, bbox_to_anchor=(0, -0.12))
     ax.margins(0.18)
     ax.axis("off")
+    if len(g) < shown:
+        ax.set_title(f"{len(g)} of its {shown} members: organisations, then best-connected placements", fontsize=7)
     return figure_data_uri(fig, dpi=100)
 
 

@@ -58,3 +58,15 @@ def test_cli_writes_the_report(loaded: Engine, tmp_path: Path, monkeypatch, data
     result = CliRunner().invoke(app, ["report", "communities", "--out", str(tmp_path / "cli"), "--seed", "2"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "cli" / "communities.html").exists()
+
+
+def test_a_cluster_of_thousands_is_drawn_with_its_organisations_first(loaded: Engine) -> None:
+    """A national graph has clusters of thousands of placements: the picture shows at most
+    PICTURE_NODES members, organisations first (a layout of them all was unreadable and needed scipy)."""
+    from analytics.pipeline import analyse
+    from reports.communities import PICTURE_NODES, _network_png
+
+    analysis = analyse(loaded, seed=1)
+    members = sorted(analysis.data.placements.index[: 3 * PICTURE_NODES + 500]) + analysis.members(0)
+    assert len(members) > 500
+    assert _network_png(analysis, members, seed=1).startswith("data:image/png;base64,")

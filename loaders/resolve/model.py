@@ -20,6 +20,7 @@ import logging
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 COMPARISON_COLUMNS = [
@@ -207,8 +208,10 @@ def predict(
     )
     pairs = api._execute_sql_against_backend(sql).df()
     pairs = pairs[pairs["a"] != pairs["b"]]
-    swap = pairs["a"] > pairs["b"]
-    pairs.loc[swap, ["a", "b"]] = pairs.loc[swap, ["b", "a"]].to_numpy()
+    # column-wise: a two-column .loc swap is wrong in pandas 3.1 when both share an object block
+    a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
+    swap = a > b
+    pairs = pairs.assign(a=np.where(swap, b, a), b=np.where(swap, a, b))
     return pairs.sort_values("p", ascending=False).drop_duplicates(["a", "b"]).reset_index(drop=True)
 
 
