@@ -67,8 +67,10 @@ def non_procedural(data: GraphData) -> pd.Series:
     pl = data.placements
     visa = pl["visa_type"].fillna("").str.lower()
     bad_visa = ~visa.isin(WORK_VISAS)
-    arrived = pl["status"].eq("ARRIVED")
-    only = arrived.groupby(pl["worker_key"]).transform("all")
+    arrived = pl["status"].eq("ARRIVED").to_numpy()
+    codes, uniques = data.worker_codes  # on integer codes: a groupby over millions of ids took seconds
+    other_records = np.bincount(codes[codes >= 0], weights=~arrived[codes >= 0], minlength=len(uniques))
+    only = np.where(codes >= 0, other_records[codes] == 0, arrived)
     return bad_visa | only
 
 

@@ -103,7 +103,12 @@ def within(
 ) -> np.ndarray:
     """Boolean mask: which ``values`` are in ``universe`` (hash look-up; pandas' ``isin`` on Arrow
     strings is ~10x slower)."""
-    uni = pd.Index(list(universe) if isinstance(universe, set) else universe)
+    # an Index is used as it is: its hash table is built once and cached on it (a placements index
+    # is used this way many times; a copy would hash millions of strings again each time)
+    if isinstance(universe, pd.Index):
+        uni = universe
+    else:
+        uni = pd.Index(list(universe) if isinstance(universe, set) else universe)
     if not uni.is_unique:
         uni = uni.unique()
     vals = values.to_numpy() if isinstance(values, pd.Index | pd.Series) else np.asarray(values, dtype=object)

@@ -129,18 +129,30 @@ class GraphData:
         return heads
 
 
-def _first(frame: pd.DataFrame, key: str, value: str) -> dict[str, str]:
-    """key -> value of the first row per key (dicts: look-ups by string are several times faster
-    than pandas reindexing on these sizes)."""
-    keys, values = frame[key].to_numpy(dtype=object), frame[value].to_numpy(dtype=object)
-    return dict(zip(keys[::-1], values[::-1], strict=True))  # reversed: the first row's value wins
+def _first_values(keys: pd.Index | pd.Series, tables: list[tuple[pd.DataFrame, str, str]]) -> list[pd.Series]:
+    """For each (frame, key column, value column): per key of ``keys``, the value of the frame's
+    first row with that key (NaN where none), as a Series on ``keys``' index.
 
-
-def _look_up(keys: pd.Index | pd.Series, table: dict[str, str], index: pd.Index) -> pd.Series:
-    """``table[k]`` for each key, NaN where there is none (Python strings: ids are hashed and
-    compared below, where pandas' Arrow strings are slower)."""
-    get = table.get
-    return pd.Series([get(k, np.nan) for k in keys.to_numpy(dtype=object)], index=index, dtype=object)
+    One factorisation of every key string at once, then positions: at national scale (millions of
+    placements, ten columns) hashing each string once is what is affordable; a dict or index look-up
+    per column and row cost a minute."""
+    own = keys.to_numpy(dtype=object)
+    index = keys.index if isinstance(keys, pd.Series) else keys
+    columns = [frame[key].to_numpy(dtype=object) for frame, key, _ in tables]
+    codes, uniques = pd.factorize(np.concatenate([own, *columns]))  # missing keys: -1
+    own_codes = codes[: len(own)]
+    out = []
+    start = len(own)
+    for (frame, _, value), column in zip(tables, columns, strict=True):
+        table_codes = codes[start : start + len(column)]
+        start += len(column)
+        values = frame[value].to_numpy(dtype=object)
+        by_code = np.full(len(uniques) + 1, np.nan, dtype=object)  # the extra last slot: missing keys
+        seen, first = np.unique(table_codes, return_index=True)  # each code's first row
+        keep = seen >= 0
+        by_code[seen[keep]] = values[first[keep]]
+        out.append(pd.Series(by_code[own_codes], index=index, dtype=object))
+    return out
 
 
 def load(engine: Engine, threads: int = 3, extra: tuple[str, ...] = ()) -> GraphData:
@@ -150,17 +162,19 @@ def load(engine: Engine, threads: int = 3, extra: tuple[str, ...] = ()) -> Graph
     pl = pl[~pl.index.duplicated()]
     # Tables come sorted on all their columns, so the first row per key holds the smallest value:
     # a placement with two destinations counts in the first, a worker with two regions in the first.
-    at = pl.index
-    pl["country"] = _look_up(at, _first(t["destination"], "b", "a"), at)
-    pl["worker"] = _look_up(at, _first(t["worker_placements"], "b", "a"), at)
-    pl["regency"] = _look_up(pl["worker"], _first(t["from_region"], "b", "a"), at)
-    prov = _look_up(pl["regency"], _first(t["part_of"], "a", "b"), at)
-    pl["province"] = prov.where(prov.notna(), pl["regency"])  # a worker linked straight to a province
-    for name, col in LINKS.items():
-        pl[col] = _look_up(at, _first(t[name], "b", "a"), at)
-    tr = t["trained_at"]
-    pl["lpk"] = _look_up(at, _first(tr, "b", "a"), at)
-    pl["certificate_date"] = _look_up(at, _first(tr, "b", "certificate_date"), at)
+    per_placement = {
+        "country": (t["destination"], "b", "a"),
+        "worker": (t["worker_placements"], "b", "a"),
+        **{col: (t[name], "b", "a") for name, col in LINKS.items()},
+        "lpk": (t["trained_at"], "b", "a"),
+        "certificate_date": (t["trained_at"], "b", "certificate_date"),
+    }
+    for col, values in zip(per_placement, _first_values(pl.index, list(per_placement.values())), strict=True):
+        pl[col] = values
+    (regency,) = _first_values(pl["worker"], [(t["from_region"], "b", "a")])
+    pl["regency"] = regency
+    (parent,) = _first_values(regency, [(t["part_of"], "a", "b")])
+    pl["province"] = parent.where(parent.notna(), regency)  # a worker linked straight to a province
     pl["worker_key"] = pl["worker"].where(pl["worker"].notna(), pl.index.to_series())
 
     ag = t["agencies"].set_index("id")
