@@ -187,3 +187,24 @@ def test_new_file_is_incremental_and_unusable_records_stay_alone(
     assert report.unresolved >= 2
     # nobody already resolved was renamed
     assert all(after[r] == w for r, w in before.items())
+
+
+def test_a_run_whose_graph_writes_fail_leaves_the_previous_state(
+    resolved: tuple[Engine, Path], dataset: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The state is saved while the graph is written; it replaces the previous one only once the
+    graph holds it, so that the next run still finds a state that describes the graph."""
+    import loaders.resolve as resolution
+
+    eng, state = resolved
+    before = {name: (state / name).read_bytes() for name in resolution.STATE_FILES}
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the server went away")
+
+    monkeypatch.setattr(resolution, "_write_graph", broken)
+    with pytest.raises(RuntimeError, match="went away"):
+        resolve(eng, dataset.work_dir, folder=state, full=True)
+    assert {name: (state / name).read_bytes() for name in resolution.STATE_FILES} == before
+    monkeypatch.undo()
+    assert resolve(eng, dataset.work_dir, folder=state).mode == "incremental"

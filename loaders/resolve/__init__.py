@@ -34,6 +34,8 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,7 @@ from loaders.resolve.orgs import resolve_organisations
 from loaders.resolve.records import TRUST, WORKER_SOURCES, load_features
 
 STATE_VERSION = 1
+STATE_FILES = ("records.parquet", "pairs.parquet", "conflicts.parquet", "model.json", "state.json")
 log = logging.getLogger(__name__)
 RESOLVED_FIELDS = {  # Worker property -> feature column
     "name": "name",
@@ -160,13 +163,22 @@ class State:
             list(info.get("decisions", [])),
         )
 
-    def save(self, folder: Path, extra: dict[str, Any]) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self.records.to_parquet(folder / "records.parquet", index=False)
-        self.pairs.to_parquet(folder / "pairs.parquet", index=False)
-        m.save(self.model, folder / "model.json")
+    def save(self, folder: Path, extra: dict[str, Any], conflicts: pd.DataFrame) -> None:
+        """Write the state (and the conflicts table) into ``folder/next``; ``publish`` moves it into
+        place, so that the state in ``folder`` always describes what the graph holds."""
+        staging = folder / "next"
+        staging.mkdir(parents=True, exist_ok=True)
+        self.records.to_parquet(staging / "records.parquet", index=False)
+        self.pairs.to_parquet(staging / "pairs.parquet", index=False)
+        conflicts.to_parquet(staging / "conflicts.parquet", index=False)
+        m.save(self.model, staging / "model.json")
         info = {"version": STATE_VERSION, "decisions": self.decisions, **extra}
-        (folder / "state.json").write_text(json.dumps(info, indent=1, default=str), encoding="utf-8")
+        (staging / "state.json").write_text(json.dumps(info, indent=1, default=str), encoding="utf-8")
+
+    @staticmethod
+    def publish(folder: Path) -> None:
+        for name in STATE_FILES:  # state.json last: the state is read only when it is there
+            (folder / "next" / name).replace(folder / name)
 
 
 def _state_matches_graph(engine: Engine, state: State, sample: int = 300) -> bool:
@@ -472,6 +484,44 @@ def resolve(
     recs["worker"] = recs["cluster"].map(target)
     lap("map")
 
+    # The new state is known now: it is saved while the graph is written (the writes mostly wait on
+    # the server), and published once the graph holds it.
+    now = recs[["record_id", "worker", "score", "reason"]]
+    if state is not None:
+        kept = state.records[~state.records["record_id"].isin(set(now["record_id"]))]
+        kept = kept[kept["record_id"].isin(records["record_id"])]  # records whose file is gone leave
+        now = pd.concat([kept, now], ignore_index=True).reset_index(drop=True)
+    conflicts = conflict_rows(recs)
+    if state is not None and (folder / "conflicts.parquet").exists():
+        old_conf = pd.read_parquet(folder / "conflicts.parquet")
+        old_conf = old_conf[~old_conf["worker"].isin(set(recs["worker"]) | set(recs["current"]))]
+        conflicts = pd.concat([old_conf, conflicts], ignore_index=True)
+    new_state = State(now, all_pairs.reset_index(drop=True), model, decision_ids)
+    extra = {"accept": accept, "review": review, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    with ThreadPoolExecutor(1) as saver:
+        saving = saver.submit(new_state.save, folder, extra, conflicts)
+        _write_graph(engine, report, recs, owner, target, state, result.review, progress, lap)
+    saving.result()
+    State.publish(folder)
+    lap("save")
+    report.unresolved = int((~_usable(records)).sum())  # ``now`` holds every record, each once
+    report.people = int(now["worker"].nunique())
+    report.seconds = round(time.monotonic() - started, 2)
+    return report
+
+
+def _write_graph(
+    engine: Engine,
+    report: ResolveReport,
+    recs: pd.DataFrame,
+    owner: pd.Series,
+    target: pd.Series,
+    state: State | None,
+    review_pairs: pd.DataFrame,
+    progress: Progress,
+    lap: Callable[[str], None],
+) -> None:
+    """Move records between Workers, merge Workers, set resolved properties, links and proposals."""
     total = WriteSummary()
     progress.start("write graph", None)
     owner_target = owner.map(target)  # where each current Worker goes as a whole
@@ -527,12 +577,12 @@ def resolve(
     if state is not None:
         worker_of = {**dict(zip(state.records["record_id"], state.records["worker"], strict=True)), **worker_of}
     # look-ups per review pair: Series.map(dict) would first copy the whole dict into a Series
-    rev = result.review.assign(
-        wa=[worker_of.get(x) for x in result.review["a"]], wb=[worker_of.get(x) for x in result.review["b"]]
+    rev = review_pairs.assign(
+        wa=[worker_of.get(x) for x in review_pairs["a"]], wb=[worker_of.get(x) for x in review_pairs["b"]]
     )
     rev = rev[rev["wa"].notna() & rev["wb"].notna() & (rev["wa"] != rev["wb"])]
-    swap = rev["wa"] > rev["wb"]
-    rev.loc[swap, ["wa", "wb"]] = rev.loc[swap, ["wb", "wa"]].to_numpy()
+    wa, wb = rev["wa"].to_numpy(), rev["wb"].to_numpy()  # column-wise (see loaders/resolve/model.py)
+    rev = rev.assign(wa=np.where(wa > wb, wb, wa), wb=np.where(wa > wb, wa, wb))
     rev = rev.sort_values("p", ascending=False).drop_duplicates(["wa", "wb"])
     if state is None:
         engine.write(g.CLEAR_ALL_PROPOSALS)
@@ -554,24 +604,3 @@ def resolve(
     lap("write")
     report.review_pairs = len(rev)
     report.written = total
-
-    # the new state
-    now = recs[["record_id", "worker", "score", "reason"]]
-    if state is not None:
-        kept = state.records[~state.records["record_id"].isin(set(now["record_id"]))]
-        kept = kept[kept["record_id"].isin(records["record_id"])]  # records whose file is gone leave
-        now = pd.concat([kept, now], ignore_index=True)
-    conflicts = conflict_rows(recs)
-    if state is not None and (folder / "conflicts.parquet").exists():
-        old_conf = pd.read_parquet(folder / "conflicts.parquet")
-        old_conf = old_conf[~old_conf["worker"].isin(set(recs["worker"]) | set(recs["current"]))]
-        conflicts = pd.concat([old_conf, conflicts], ignore_index=True)
-    State(now.reset_index(drop=True), all_pairs.reset_index(drop=True), model, decision_ids).save(
-        folder, {"accept": accept, "review": review, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
-    )
-    conflicts.to_parquet(folder / "conflicts.parquet", index=False)
-    lap("save")
-    report.unresolved = int((~_usable(records)).sum())  # ``now`` holds every record, each once
-    report.people = int(now["worker"].nunique())
-    report.seconds = round(time.monotonic() - started, 2)
-    return report
