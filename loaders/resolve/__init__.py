@@ -489,7 +489,8 @@ def resolve(
     now = recs[["record_id", "worker", "score", "reason"]]
     if state is not None:
         kept = state.records[~state.records["record_id"].isin(set(now["record_id"]))]
-        kept = kept[kept["record_id"].isin(records["record_id"])]  # records whose file is gone leave
+        if len(records) - len(new_ids) < len(known):  # records whose file is gone leave
+            kept = kept[kept["record_id"].isin(records["record_id"])]
         now = pd.concat([kept, now], ignore_index=True).reset_index(drop=True)
     conflicts = conflict_rows(recs)
     if state is not None and (folder / "conflicts.parquet").exists():
@@ -560,7 +561,7 @@ def _write_graph(
 
     props = _resolved_props(recs)
     rows = []
-    for wid, row in props.iterrows():
+    for wid, row in props.to_dict("index").items():
         p: dict[str, Any] = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
         p["conflicts"] = p["conflicts"] if isinstance(p["conflicts"], list) else []
         p["record_count"] = int(p["record_count"])
@@ -574,8 +575,10 @@ def _write_graph(
 
     # proposals awaiting review, between the people as they now are
     worker_of = dict(zip(recs["record_id"], recs["worker"], strict=True))
-    if state is not None:
-        worker_of = {**dict(zip(state.records["record_id"], state.records["worker"], strict=True)), **worker_of}
+    if state is not None:  # the other records in the review pairs: where the last run put them
+        others = (set(review_pairs["a"]) | set(review_pairs["b"])) - worker_of.keys()
+        old = state.records[state.records["record_id"].isin(others)]
+        worker_of.update(zip(old["record_id"], old["worker"], strict=True))
     # look-ups per review pair: Series.map(dict) would first copy the whole dict into a Series
     rev = review_pairs.assign(
         wa=[worker_of.get(x) for x in review_pairs["a"]], wb=[worker_of.get(x) for x in review_pairs["b"]]
