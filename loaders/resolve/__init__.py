@@ -326,33 +326,47 @@ def _targets(recs: pd.DataFrame, established: set[str]) -> tuple[pd.Series, pd.S
     smallest record id); a cluster keeps one of the Workers it owns, an earlier survivor first, else
     the smallest id; a cluster owning none gets a new id from its smallest record id.
     """
-    counts = recs.groupby(["cluster", "current"]).agg(n=("record_id", "size"), first=("record_id", "min"))
-    counts = counts.reset_index().sort_values(["current", "n", "first"], ascending=[True, False, True])
+    # smallest record ids by sorting: a groupby min over Python strings goes group by group in Python
+    ordered = recs[["cluster", "current", "record_id"]].sort_values("record_id", kind="stable")
+    counts = ordered.drop_duplicates(["cluster", "current"]).rename(columns={"record_id": "first"})
+    sizes = ordered.groupby(["cluster", "current"]).size().rename("n")
+    counts = counts.join(sizes, on=["cluster", "current"])
+    counts = counts.sort_values(["current", "n", "first"], ascending=[True, False, True])
     owner = counts.drop_duplicates("current")
     # a set look-up per owner: isin() would first turn every established id into an array
     est = [c not in established for c in owner["current"]]
     ranked = owner.assign(est=est).sort_values(["cluster", "est", "current"])
     target = ranked.drop_duplicates("cluster").set_index("cluster")["current"]
-    first = recs.groupby("cluster")["record_id"].min()
+    first = ordered.drop_duplicates("cluster").set_index("cluster")["record_id"]
     missing = first.index.difference(target.index)
     new = pd.Series(["W-" + digest("person", first[c]) for c in missing], index=missing, dtype=object)
     return pd.concat([target, new]), owner.set_index("current")["cluster"]
 
 
-def _resolved_props(recs: pd.DataFrame) -> pd.DataFrame:
-    """Per worker: resolved values (trust, then most recent, then record id), sources, conflicts."""
+def _lists(keys: pd.Series, values: pd.Series) -> dict[Any, list[Any]]:
+    """key -> its values in order (a groupby(...).agg(list) calls Python once per group)."""
+    out: dict[Any, list[Any]] = {}
+    for k, v in zip(keys, values, strict=True):
+        out.setdefault(k, []).append(v)
+    return out
+
+
+def _resolved_props(recs: pd.DataFrame, conflicts: pd.DataFrame) -> pd.DataFrame:
+    """Per worker: resolved values (trust, then most recent, then record id), sources, conflicts
+    (``conflict_rows(recs)``)."""
     ordered = recs.assign(_trust=recs["source"].map(TRUST), _date=recs["event_date"].fillna(""))
     ordered = ordered.sort_values(["worker", "_trust", "_date", "record_id"], ascending=[True, True, False, True])
     firsts = ordered.groupby("worker", sort=False)[list(RESOLVED_FIELDS.values())].first()
     props = pd.DataFrame(index=firsts.index)
     for prop, col in RESOLVED_FIELDS.items():
         props[prop] = firsts[col]
-    src = ordered.drop_duplicates(["worker", "source"]).groupby("worker", sort=False)["source"].agg(list)
-    props["sources"] = src
+    src = ordered.drop_duplicates(["worker", "source"])
+    sources = _lists(src["worker"], src["source"])
+    props["sources"] = [sources[w] for w in props.index]
     props["record_count"] = ordered.groupby("worker", sort=False).size()
-    conflicts = conflict_rows(recs)
-    fields = conflicts.drop_duplicates(["worker", "field"]).groupby("worker")["field"].agg(list)
-    props["conflicts"] = fields.reindex(props.index)
+    fields = conflicts.drop_duplicates(["worker", "field"])
+    conflicted = _lists(fields["worker"], fields["field"])
+    props["conflicts"] = [conflicted.get(w, np.nan) for w in props.index]
     return props
 
 
@@ -492,16 +506,17 @@ def resolve(
         if len(records) - len(new_ids) < len(known):  # records whose file is gone leave
             kept = kept[kept["record_id"].isin(records["record_id"])]
         now = pd.concat([kept, now], ignore_index=True).reset_index(drop=True)
-    conflicts = conflict_rows(recs)
+    new_conflicts = conflict_rows(recs)
+    conflicts = new_conflicts
     if state is not None and (folder / "conflicts.parquet").exists():
         old_conf = pd.read_parquet(folder / "conflicts.parquet")
         old_conf = old_conf[~old_conf["worker"].isin(set(recs["worker"]) | set(recs["current"]))]
-        conflicts = pd.concat([old_conf, conflicts], ignore_index=True)
+        conflicts = pd.concat([old_conf, new_conflicts], ignore_index=True)
     new_state = State(now, all_pairs.reset_index(drop=True), model, decision_ids)
     extra = {"accept": accept, "review": review, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     with ThreadPoolExecutor(1) as saver:
         saving = saver.submit(new_state.save, folder, extra, conflicts)
-        _write_graph(engine, report, recs, owner, target, state, result.review, progress, lap)
+        _write_graph(engine, report, recs, owner, target, state, result.review, new_conflicts, progress, lap)
     saving.result()
     State.publish(folder)
     lap("save")
@@ -519,6 +534,7 @@ def _write_graph(
     target: pd.Series,
     state: State | None,
     review_pairs: pd.DataFrame,
+    conflicts: pd.DataFrame,
     progress: Progress,
     lap: Callable[[str], None],
 ) -> None:
@@ -559,7 +575,7 @@ def _write_graph(
     report.merged_nodes = len(merges)
     lap("merge")
 
-    props = _resolved_props(recs)
+    props = _resolved_props(recs, conflicts)
     rows = []
     for wid, row in props.to_dict("index").items():
         p: dict[str, Any] = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
