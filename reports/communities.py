@@ -22,7 +22,8 @@ from reports.html import figure_data_uri, pyplot, render, write_csv, write_json
 
 TOP_DETAIL = 10  # clusters with a picture and a full explanation in the HTML
 TOP_TABLE = 50  # clusters listed in the HTML table (all of them go to the CSV and JSON)
-PICTURE_NODES = 150  # members drawn at most in a cluster's picture
+PICTURE_NODES = 80  # members drawn at most in a cluster's picture
+PICTURE_LABELS = 12  # organisations named in it
 REASONS = 5  # contributions kept per cluster
 EVIDENCE = 10  # evidence entities (and their records) kept per contribution
 KIND_LABEL = {
@@ -106,6 +107,8 @@ def _network_png(analysis: Analysis, members: list[str], seed: int) -> str:
         # organisations first, then the best-connected placements
         order = sorted(g, key=lambda n: (kinds.get(n) == "Placement", -g.degree(n, weight="weight"), n))
         g = g.subgraph(order[:PICTURE_NODES]).copy()
+    # names of the best-connected organisations only: beyond a dozen they overlap into a smudge
+    orgs = sorted((n for n in g if kinds.get(n) != "Placement"), key=lambda n: (-g.degree(n, weight="weight"), n))
     pos = nx.spring_layout(g, seed=seed, k=1.2 / max(1, np.sqrt(len(g))), iterations=80)
     fig, ax = plt.subplots(figsize=(5.2, 3.6))
     nx.draw_networkx_edges(g, pos, ax=ax, edge_color="#b8c2cc", width=0.8)
@@ -118,16 +121,17 @@ def _network_png(analysis: Analysis, members: list[str], seed: int) -> str:
                 nodelist=nodes,
                 node_color=colour,
                 ax=ax,
-                node_size=28 if kind == "Placement" else 190,
+                node_size=28 if kind == "Placement" else (190 if len(orgs) <= PICTURE_LABELS else 70),
                 label=KIND_LABEL[kind],
             )
-    labels = {n: _short(analysis.data.names.get(n) or n) for n in g if kinds.get(n) != "Placement"}
+    labels = {n: _short(analysis.data.names.get(n) or n) for n in orgs[:PICTURE_LABELS]}
     nx.draw_networkx_labels(g, pos, labels, font_size=6.5, ax=ax)
     ax.legend(loc="lower left", fontsize=6.5, frameon=False, markerscale=0.6, bbox_to_anchor=(0, -0.12))
     ax.margins(0.18)
     ax.axis("off")
     if len(g) < shown:
-        ax.set_title(f"{len(g)} of its {shown} members: organisations, then best-connected placements", fontsize=7)
+        note = "organisations first, then best-connected placements"
+        ax.set_title(f"{len(g)} of its {shown} members drawn: {note}", fontsize=7)
     return figure_data_uri(fig, dpi=100)
 
 
