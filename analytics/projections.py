@@ -93,7 +93,7 @@ class GraphData:
     regions: pd.DataFrame
     countries: pd.DataFrame
     flags: pd.DataFrame  # label, id, rule
-    raw: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    raw: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)  # ``load(extra=...)`` tables
 
     @cached_property
     def names(self) -> dict[str, str]:
@@ -215,7 +215,9 @@ def load(engine: Engine, threads: int = 3, extra: tuple[str, ...] = ()) -> Graph
         regions=t["regions"].set_index("id"),
         countries=t["countries"].set_index("id"),
         flags=flags,
-        raw=t,
+        # only the extra tables: the others live on in the frames above (at 1 M workers the
+        # per-placement tables are ~13 M more strings to keep)
+        raw={n: t[n] for n in extra},
     )
 
 
