@@ -17,6 +17,7 @@ import pandas as pd
 
 from analytics import export
 from analytics.pipeline import Analysis, analyse
+from analytics.projections import ORG_COLUMNS
 from engine.base import Engine
 from reports.html import figure_data_uri, pyplot, render, write_csv, write_json
 
@@ -104,9 +105,7 @@ def _network_png(analysis: Analysis, members: list[str], seed: int) -> str:
     kinds = _kinds(analysis, keep)
     shown = len(g)
     if len(g) > PICTURE_NODES:  # unreadable beyond, and networkx would need scipy to lay it out
-        # organisations first, then the best-connected placements
-        order = sorted(g, key=lambda n: (kinds.get(n) == "Placement", -g.degree(n, weight="weight"), n))
-        g = g.subgraph(order[:PICTURE_NODES]).copy()
+        g = _organisations_only(g, kinds, analysis.data.placements)
     # names of the best-connected organisations only: beyond a dozen they overlap into a smudge
     orgs = sorted((n for n in g if kinds.get(n) != "Placement"), key=lambda n: (-g.degree(n, weight="weight"), n))
     pos = nx.spring_layout(g, seed=seed, k=1.2 / max(1, np.sqrt(len(g))), iterations=80)
@@ -130,9 +129,28 @@ def _network_png(analysis: Analysis, members: list[str], seed: int) -> str:
     ax.margins(0.18)
     ax.axis("off")
     if len(g) < shown:
-        note = "organisations first, then best-connected placements"
+        note = "organisations linked through the placements they share"
         ax.set_title(f"{len(g)} of its {shown} members drawn: {note}", fontsize=7)
     return figure_data_uri(fig, dpi=100)
+
+
+def _organisations_only(g: nx.Graph, kinds: pd.Series, placements: pd.DataFrame) -> nx.Graph:
+    """A large cluster as its best-connected organisations, two of them linked (weight: placements)
+    when a member placement names both (its agency, partner, employer, sponsor, institute): the
+    placements themselves would fill the picture."""
+    orgs = nx.Graph()
+    orgs.add_nodes_from(n for n in g if kinds.get(n) != "Placement")
+    links: list[tuple[str, str, float]] = [(a, b, d.get("weight", 1.0)) for a, b, d in g.edges(data=True)]
+    member_placements = [n for n in g if kinds.get(n) == "Placement" and n in placements.index]
+    named = placements.loc[member_placements, list(ORG_COLUMNS)].to_numpy(dtype=object)
+    for row in named:
+        around = sorted({x for x in row if isinstance(x, str) and x in orgs})
+        links += [(a, b, 1.0) for i, a in enumerate(around) for b in around[i + 1 :]]
+    for a, b, w in links:
+        if a in orgs and b in orgs:
+            orgs.add_edge(a, b, weight=orgs[a][b]["weight"] + w if orgs.has_edge(a, b) else w)
+    best = sorted(orgs, key=lambda n: (-orgs.degree(n, weight="weight"), n))[:PICTURE_NODES]
+    return orgs.subgraph(best).copy()
 
 
 def _distribution_png(analysis: Analysis) -> str:
