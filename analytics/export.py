@@ -93,8 +93,9 @@ TEXT_TYPES = ("string", "date")  # dates are stored as ISO strings (graph_model/
 
 def _is_text(expression: str, anchor: str) -> bool:
     """Whether a field is always a string or null: any node's ``id`` (business keys are strings),
-    a label, or a property of the anchor ``g`` that the schema declares as text (the loader writes
-    every property in its declared type)."""
+    a label, or a property of the anchor ``g`` that the schema declares as text (the loaders'
+    mappings parse every such column to text). A value of another type there would make FalkorDB
+    refuse the export with a type error, not export it wrongly."""
     if expression.endswith(".id") or expression.startswith("labels("):
         return True
     var, _, prop = expression.partition(".")
