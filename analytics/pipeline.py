@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -19,23 +20,29 @@ from engine.cypher import cypher
 
 
 @dataclass
-class Analysis:
+class Suspicion:
+    """The suspicion clusters, known before the organisation network is built."""
+
     seed: int
     data: GraphData
     facts: pd.DataFrame
     risk: EdgeList  # the suspicion network
     clusters: scoring.Scored  # communities of the suspicion network, ranked
     membership: pd.Series  # entity id -> cluster id (suspicion network)
-    org: EdgeList  # the organisation network
-    org_membership: pd.Series  # organisation id -> community id
-    org_communities: scoring.Scored
     entities: pd.DataFrame  # per-entity scores
-    brokers: pd.DataFrame  # organisations by pagerank / betweenness
-    formal: pd.Series  # agency -> formal cluster (components of shared-identifier links)
-    timings: dict[str, float] = field(default_factory=dict)
 
     def members(self, cluster: int) -> list[str]:
         return self.membership.index[self.membership == cluster].tolist()
+
+
+@dataclass
+class Analysis(Suspicion):
+    org: EdgeList  # the organisation network
+    org_membership: pd.Series  # organisation id -> community id
+    org_communities: scoring.Scored
+    brokers: pd.DataFrame  # organisations by pagerank / betweenness
+    formal: pd.Series  # agency -> formal cluster (components of shared-identifier links)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def run_flags(engine: Engine) -> pd.DataFrame | None:
@@ -56,9 +63,11 @@ def analyse(
     betweenness_samples: int = 64,
     data: GraphData | None = None,
     fresh_flags: bool = False,
+    after_clusters: Callable[[Suspicion], None] | None = None,
 ) -> Analysis:
     """Run everything. Red flags: those written back on the nodes (``jejak flags --write-back``);
-    with ``fresh_flags``, the rules are run now instead (slower)."""
+    with ``fresh_flags``, the rules are run now instead (slower). ``after_clusters`` is called with
+    the suspicion clusters as soon as they are known (the report starts drawing them then)."""
     t: dict[str, float] = {}
     t0 = time.perf_counter()
     if data is None:
@@ -76,7 +85,10 @@ def analyse(
     membership = communities.leiden(risk, seed=seed)
     scored = scoring.score_groups(data, fact_frame, membership)
     ent = scoring.score_entities(data, fact_frame)
+    suspicion = Suspicion(seed, data, fact_frame, risk, scored, membership, ent)
     t["facts_and_clusters"] = time.perf_counter() - t1
+    if after_clusters is not None:
+        after_clusters(suspicion)
 
     t2 = time.perf_counter()
     org = projections.organisation_network(data, aa)
@@ -96,19 +108,13 @@ def analyse(
     formal = communities.components(EdgeList.build(ident[["a", "b", "weight"]], None, "shared_identifiers"))
     t["organisation_network"] = time.perf_counter() - t2
     return Analysis(
-        seed,
-        data,
-        fact_frame,
-        risk,
-        scored,
-        membership,
-        org,
-        org_members,
-        org_scored,
-        ent,
-        brokers.reset_index(drop=True),
-        formal,
-        t,
+        **vars(suspicion),
+        org=org,
+        org_membership=org_members,
+        org_communities=org_scored,
+        brokers=brokers.reset_index(drop=True),
+        formal=formal,
+        timings=t,
     )
 
 
@@ -157,4 +163,4 @@ def write_back(engine: Engine, analysis: Analysis, batch_size: int = 5000) -> in
     return total
 
 
-__all__ = ["Analysis", "analyse", "export", "write_back"]
+__all__ = ["Analysis", "Suspicion", "analyse", "export", "write_back"]

@@ -64,9 +64,10 @@ def test_a_cluster_of_thousands_is_drawn_with_its_organisations_first(loaded: En
     """A national graph has clusters of thousands of placements: the picture shows at most
     PICTURE_NODES members, organisations first (a layout of them all was unreadable and needed scipy)."""
     from analytics.pipeline import analyse
-    from reports.communities import PICTURE_NODES, _network_png
+    from reports.communities import _drawing
+    from reports.pictures import PICTURE_NODES, network_png
 
     analysis = analyse(loaded, seed=1)
     members = sorted(analysis.data.placements.index[: 3 * PICTURE_NODES + 500]) + analysis.members(0)
     assert len(members) > 500
-    assert _network_png(analysis, members, seed=1).startswith("data:image/png;base64,")
+    assert network_png(_drawing(analysis, members), seed=1).startswith("data:image/png;base64,")
