@@ -131,3 +131,20 @@ def test_analytics_cypher_lints_clean_on_neo4j() -> None:
     assert len(texts) > 20
     problems = [f"{n}: {d}" for n, ds in lint_neo4j(texts).items() for d in ds if d.severity in ("error", "warning")]
     assert not problems, "\n".join(problems)
+
+
+def test_red_flags_written_back_are_what_the_analytics_read(loaded: Engine) -> None:
+    """The analytics read written-back flags through the indexed ``flag_count``: every flag the rules
+    wrote comes back, on its node, and a graph without flags gives none."""
+    from queries.flags import run_rules
+    from queries.flags import write_back as write_flags
+
+    flags = run_rules(loaded)
+    written = {(f.entity_label, f.entity_id, f.rule) for f in flags if f.entity_label in export.FLAG_LABELS}
+    assert written
+    try:
+        write_flags(loaded, flags)
+        assert set(projections.load(loaded).flags.itertuples(index=False, name=None)) == written
+    finally:
+        write_flags(loaded, [])
+    assert projections.load(loaded).flags.empty
