@@ -116,6 +116,16 @@ class GraphData:
         return pd.to_datetime(when.replace("", None), errors="coerce", format="ISO8601")
 
     @cached_property
+    def flows(self) -> pd.DataFrame:
+        """Distinct workers per origin province and destination country (with their names)."""
+        pl = self.placements
+        f = pl[pl["province"].notna() & pl["country"].notna() & (pl["country"] != "")]
+        out = f.groupby(["province", "country"])["worker_key"].nunique().reset_index(name="workers")
+        out["province_name"] = out["province"].map(self.regions["name"]).fillna(out["province"])
+        out["country_name"] = out["country"].map(self.countries["name"]).fillna(out["country"])
+        return out.sort_values(["workers", "province", "country"], ascending=[False, True, True]).reset_index(drop=True)
+
+    @cached_property
     def worker_codes(self) -> tuple[np.ndarray, np.ndarray]:
         """Integer codes of the placements' ``worker_key`` and their values (``_codes``)."""
         return _codes(self.placements["worker_key"])

@@ -48,6 +48,32 @@ def _decayed(facts: pd.DataFrame, group: str) -> pd.DataFrame:
     return f.assign(points=f["weight"].to_numpy() * DECAY**order)
 
 
+def _first_per_group(ids: np.ndarray, groups: np.ndarray, limit: int) -> dict[int, list[str]]:
+    """The first ``limit`` of each group's ids, in their order (a groupby ``agg(list)`` builds every
+    list in Python, to keep twenty of each)."""
+    if not len(ids):
+        return {}
+    order = np.argsort(groups, kind="stable")
+    g, ids = groups[order], ids[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    ends = np.r_[starts[1:], len(g)]
+    return {g[a].item(): ids[a : min(b, a + limit)].tolist() for a, b in zip(starts, ends, strict=True)}
+
+
+def _joined(keys: np.ndarray, values: np.ndarray) -> pd.Series:
+    """Per key, its values joined with commas in the order given (a groupby ``agg`` with a Python
+    function runs group by group)."""
+    out: dict[object, list[str]] = {}
+    for k, v in zip(keys, values, strict=True):
+        out.setdefault(k, []).append(v)
+    return pd.Series({k: ",".join(v) for k, v in out.items()}, dtype=object)
+
+
+def _per_group(positions: np.ndarray, n: int) -> np.ndarray:
+    """Rows per group from each row's group position (-1: not a group)."""
+    return np.bincount(positions[positions >= 0], minlength=n)
+
+
 def score_groups(
     data: GraphData, facts: pd.DataFrame, membership: pd.Series, *, extra_placements: pd.Series | None = None
 ) -> Scored:
@@ -63,9 +89,12 @@ def score_groups(
     at = pl.index.get_indexer(place_of.index)  # rows of pl: every look-up below by position
     # facts about members; facts about the workers of member placements
     f_direct = facts.merge(member, left_on="entity", right_index=True)
-    worker_group = pd.Series(place_of.to_numpy(), index=pl["worker"].to_numpy()[at])
-    worker_group = worker_group[worker_group.index.notna()]
-    worker_group = worker_group[~worker_group.index.duplicated()]
+    # each worker of a member placement, with the group of its first such placement (by integer code)
+    codes, _ = data.worker_codes
+    has_worker = np.flatnonzero(pl["worker"].notna().to_numpy()[at])
+    _, first = np.unique(codes[at[has_worker]], return_index=True)
+    first = has_worker[np.sort(first)]
+    worker_group = pd.Series(place_of.to_numpy()[first], index=pl["worker"].to_numpy()[at[first]])
     f_workers = facts[facts["kind"].isin(["case", "red_flag"])].merge(
         worker_group.rename("cluster"), left_on="entity", right_index=True
     )
@@ -74,17 +103,25 @@ def score_groups(
     contrib = [f[["cluster", "points", "rule", "kind", "text", "evidence"]]]
 
     groups = pd.Index(pd.unique(member.to_numpy()), name="cluster")
-    size = member.groupby(member).size().reindex(groups, fill_value=0)
-    n_pl = place_of.groupby(place_of).size().reindex(groups, fill_value=0)
+    member_at = groups.get_indexer(member.to_numpy())
+    place_at = groups.get_indexer(place_of.to_numpy())  # -1: an extra placement of no group here
+    size = pd.Series(_per_group(member_at, len(groups)), index=groups)
+    n_pl = pd.Series(_per_group(place_at, len(groups)), index=groups)
     kinds = data.entities["kind"].reindex(member.index)
     kinds[within(member.index, pl.index)] = "Placement"
-    counts = pd.crosstab(member.to_numpy(), kinds.fillna("Other").to_numpy()).reindex(groups, fill_value=0)
+    kind_codes, kind_names = pd.factorize(kinds.fillna("Other").to_numpy())
+    counts = np.zeros((len(groups), len(kind_names)), dtype=np.int64)
+    np.add.at(counts, (member_at, kind_codes), 1)
+    kind_count = dict(zip(kind_names, counts.T, strict=True))
     rows = []
 
     # non-procedural share
-    nonproc = pd.Series(data.non_procedural.to_numpy(dtype=bool)[at], index=place_of.index)
-    share = nonproc.groupby(place_of).mean().reindex(groups, fill_value=0.0)
-    npl_ids = nonproc[nonproc].index.to_series().groupby(place_of[nonproc]).agg(list)
+    nonproc = data.non_procedural.to_numpy(dtype=bool)[at]
+    in_group = place_at >= 0
+    np_count = np.bincount(place_at[in_group], weights=nonproc[in_group], minlength=len(groups))
+    share = pd.Series(np.divide(np_count, n_pl.to_numpy(), out=np.zeros(len(groups)), where=n_pl.to_numpy() > 0))
+    share.index = groups
+    npl_ids = _first_per_group(place_of.index.to_numpy()[nonproc], place_of.to_numpy()[nonproc], 20)
     for c in groups[(n_pl >= 3) & (share > 0)]:
         rows.append(
             (
@@ -94,37 +131,38 @@ def score_groups(
                 "non_procedural_share",
                 f"{share[c]:.0%} of its {n_pl[c]} placements look non-procedural (non-work visa or embassy "
                 "register only)",
-                npl_ids.get(c, [])[:20],
+                npl_ids.get(c, []),
             )
         )
 
     # concentration: sponsors feeding agencies
     sp = pl[["sponsor", "agency"]].iloc[at].assign(cluster=place_of.to_numpy()).dropna()
     if len(sp):
-        g = sp.groupby("cluster").agg(
-            sponsors=("sponsor", "nunique"),
-            agencies=("agency", "nunique"),
-            who=("sponsor", lambda s: list(pd.unique(s))[:10]),
-        )
-        for c, r in g[g["agencies"] >= 2 * g["sponsors"]].iterrows():
+        sponsors = sp.drop_duplicates(["cluster", "sponsor"])  # first appearances, in order
+        n_sp = sponsors["cluster"].value_counts()
+        n_ag = sp.drop_duplicates(["cluster", "agency"])["cluster"].value_counts().reindex(n_sp.index)
+        fed = n_sp.index[n_ag.to_numpy() >= 2 * n_sp.to_numpy()]
+        who = _first_per_group(sponsors["sponsor"].to_numpy(dtype=object), sponsors["cluster"].to_numpy(), 10)
+        for c in sorted(fed):
             rows.append(
                 (
                     c,
-                    2.0 * math.log2(r["agencies"] / r["sponsors"]),
+                    2.0 * math.log2(n_ag[c] / n_sp[c]),
                     "R7",
                     "concentration",
-                    f"{r['sponsors']} sponsor(s) feed {r['agencies']} agencies",
-                    r["who"],
+                    f"{n_sp[c]} sponsor(s) feed {n_ag[c]} agencies",
+                    who[c],
                 )
             )
 
     # red-flag density
     flagged = set(data.flags["id"]) if len(data.flags) else set()
     if flagged:
-        is_flagged = pd.Series(within(member.index, flagged), index=member.index)
-        dens = is_flagged.groupby(member).mean()
-        who = is_flagged[is_flagged].index.to_series().groupby(member[is_flagged]).agg(list)
-        for c in dens.index[dens > 0]:
+        is_flagged = within(member.index, flagged)
+        dens = pd.Series(np.bincount(member_at, weights=is_flagged, minlength=len(groups)) / size.to_numpy())
+        dens.index = groups
+        carriers = _first_per_group(member.index.to_numpy()[is_flagged], member.to_numpy()[is_flagged], 20)
+        for c in dens.index[dens > 0].sort_values():
             rows.append(
                 (
                     c,
@@ -132,7 +170,7 @@ def score_groups(
                     "",
                     "red_flag_density",
                     f"{dens[c]:.0%} of its members carry red flags",
-                    who.get(c, [])[:20],
+                    carriers.get(c, []),
                 )
             )
 
@@ -141,13 +179,16 @@ def score_groups(
     end = when.max()
     if pd.notna(end):
         w = pd.Series(when.to_numpy()[at], index=place_of.index)
-        recent = (w > end - pd.Timedelta(days=365)).groupby(place_of).sum()
-        before = ((w <= end - pd.Timedelta(days=365)) & (w > end - pd.Timedelta(days=730))).groupby(place_of).sum()
+        is_recent = (w > end - pd.Timedelta(days=365)).to_numpy()
+        recent = pd.Series(is_recent).groupby(place_of.to_numpy()).sum()
+        is_before = ((w <= end - pd.Timedelta(days=365)) & (w > end - pd.Timedelta(days=730))).to_numpy()
+        before = pd.Series(is_before).groupby(place_of.to_numpy()).sum()
         ok = (recent >= 3) & (recent > 1.5 * before)
+        recent_ids = _first_per_group(place_of.index.to_numpy()[is_recent], place_of.to_numpy()[is_recent], 20)
         for c in recent.index[ok]:
             pts = min(3.0, math.log2(recent[c] / (before[c] + 1)))
             if pts > 0:
-                ids = w[(place_of == c) & (w > end - pd.Timedelta(days=365))].index[:20].tolist()
+                ids = recent_ids.get(c, [])
                 rows.append(
                     (
                         c,
@@ -168,7 +209,8 @@ def score_groups(
     )
     allc = allc.sort_values(["cluster", "points"], ascending=[True, False], kind="stable").reset_index(drop=True)
     raw = allc.groupby("cluster")["points"].sum().reindex(groups, fill_value=0.0)
-    rules = allc[allc["rule"] != ""].groupby("cluster")["rule"].agg(lambda r: ",".join(sorted(set(r))))
+    named = allc.loc[allc["rule"] != "", ["cluster", "rule"]].drop_duplicates().sort_values(["cluster", "rule"])
+    rules = _joined(named["cluster"].to_numpy(), named["rule"].to_numpy())
     table = pd.DataFrame(
         {
             "cluster": groups,
@@ -181,7 +223,7 @@ def score_groups(
         }
     )
     for k in ("Agency", "PartnerAgency", "Employer", "Sponsor", "TrainingInstitute"):
-        table[k] = counts[k].to_numpy() if k in counts else 0
+        table[k] = kind_count.get(k, 0)
     table = table.sort_values(["raw", "size", "cluster"], ascending=[False, False, True], kind="stable")
     table["rank"] = np.arange(1, len(table) + 1)
     return Scored(table.reset_index(drop=True), allc)
@@ -194,8 +236,10 @@ def score_entities(data: GraphData, facts: pd.DataFrame) -> pd.DataFrame:
     f = _decayed(facts, "entity")
     g = f.groupby("entity")
     top = f.sort_values("points", ascending=False).drop_duplicates("entity").set_index("entity")["text"]
-    out = pd.DataFrame(
-        {"raw": g["points"].sum(), "facts": g.size(), "rules": g["rule"].agg(lambda r: ",".join(sorted(set(r) - {""})))}
+    named = f.loc[f["rule"] != "", ["entity", "rule"]].drop_duplicates().sort_values(["entity", "rule"])
+    out = pd.DataFrame({"raw": g["points"].sum(), "facts": g.size()})
+    out["rules"] = (
+        _joined(named["entity"].to_numpy(), named["rule"].to_numpy()).reindex(out.index).fillna("").astype(str)
     )
     out["score"] = np.round(to_score(out["raw"].to_numpy()), 2)
     out["top_reason"] = top.reindex(out.index)

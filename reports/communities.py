@@ -109,22 +109,10 @@ def _start_pictures(painter: Painter, s: Suspicion, seed: int) -> dict[object, F
         for c in t["cluster"].head(TOP_DETAIL)
     }
     pictures["distribution"] = painter.draw(distribution_png, t["size"].to_numpy(), t["score"].to_numpy())
-    fl = flows(s.data)
+    fl = s.data.flows
     if len(fl):
         pictures["flows"] = painter.draw(flows_png, _flows_matrix(fl))
     return pictures
-
-
-def flows(data: GraphData) -> pd.DataFrame:
-    """Distinct workers per origin province and destination country."""
-    pl = data.placements
-    f = pl[pl["province"].notna() & pl["country"].notna() & (pl["country"] != "")]
-    out = f.groupby(["province", "country"])["worker_key"].nunique().reset_index(name="workers")
-    regions = data.regions["name"]
-    countries = data.countries["name"]
-    out["province_name"] = out["province"].map(regions).fillna(out["province"])
-    out["country_name"] = out["country"].map(countries).fillna(out["country"])
-    return out.sort_values(["workers", "province", "country"], ascending=[False, True, True]).reset_index(drop=True)
 
 
 def _flows_matrix(fl: pd.DataFrame) -> pd.DataFrame:
@@ -156,7 +144,7 @@ def build(analysis: Analysis, engine: Engine | None) -> dict[str, Any]:
     memb["name"] = [analysis.data.names.get(i, "") for i in memb["entity"]]
     memb["rank"] = memb["cluster"].map(t.set_index("cluster")["rank"])
     memb = memb.sort_values(["rank", "kind", "entity"]).reset_index(drop=True)
-    fl = flows(analysis.data)
+    fl = analysis.data.flows
     ot = analysis.org_communities.table
     ot = ot[ot["size"] > 1].head(15).copy()
     oexp = analysis.org_communities.contributions.drop_duplicates("cluster").set_index("cluster")["text"]

@@ -169,4 +169,5 @@ class Painter:
 
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            # its pictures are in; waiting for the process to exit would cost half a second
+            self._pool.shutdown(wait=False, cancel_futures=True)
