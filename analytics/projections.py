@@ -94,6 +94,7 @@ class GraphData:
     countries: pd.DataFrame
     flags: pd.DataFrame  # label, id, rule
     raw: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)  # ``load(extra=...)`` tables
+    _column_codes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
     @cached_property
     def names(self) -> dict[str, str]:
@@ -125,10 +126,17 @@ class GraphData:
         out["country_name"] = out["country"].map(self.countries["name"]).fillna(out["country"])
         return out.sort_values(["workers", "province", "country"], ascending=[False, True, True]).reset_index(drop=True)
 
-    @cached_property
+    @property
     def worker_codes(self) -> tuple[np.ndarray, np.ndarray]:
         """Integer codes of the placements' ``worker_key`` and their values (``_codes``)."""
-        return _codes(self.placements["worker_key"])
+        return self.codes("worker_key")
+
+    def codes(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """Integer codes of a placements column and their values (``_codes``), hashed once: the
+        projections read the organisation columns several times each."""
+        if column not in self._column_codes:
+            self._column_codes[column] = _codes(self.placements[column])
+        return self._column_codes[column]
 
     @property
     def head_office(self) -> pd.Series:
@@ -279,9 +287,8 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def _distinct_workers(data: GraphData, left: str, right: str) -> pd.DataFrame:
     """(a, b, weight): pairs named together on placements, weighted by their distinct workers.
     On integer codes: a groupby-nunique over string columns cost ten times as much."""
-    pl = data.placements
-    lc, lu = _codes(pl[left])
-    rc, ru = _codes(pl[right])
+    lc, lu = data.codes(left)
+    rc, ru = data.codes(right)
     wc, wu = data.worker_codes
     ok = (lc >= 0) & (rc >= 0) & (wc >= 0)
     pair = lc[ok].astype(np.int64) * len(ru) + rc[ok]
