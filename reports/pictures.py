@@ -151,23 +151,18 @@ def flows_png(m: pd.DataFrame) -> str:
 
 
 class Painter:
-    """Draws pictures in a spawned process (``parallel``) or here. Use as a context manager."""
+    """Draws pictures in a spawned process. Use as a context manager."""
 
-    def __init__(self, parallel: bool = True) -> None:
+    def __init__(self) -> None:
         # the process starts with the first picture: started earlier, its imports slowed the export
-        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) if parallel else None
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
 
     def draw(self, fn: Callable[..., str], *args: Any) -> Future[str]:
-        if self._pool is not None:
-            return self._pool.submit(fn, *args)
-        done: Future[str] = Future()
-        done.set_result(fn(*args))
-        return done
+        return self._pool.submit(fn, *args)
 
     def __enter__(self) -> Painter:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            # its pictures are in; waiting for the process to exit would cost half a second
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        # its pictures are in (or not wanted); waiting for the process to exit would cost half a second
+        self._pool.shutdown(wait=False, cancel_futures=True)
