@@ -241,20 +241,16 @@ for _label in FLAG_LABELS:
     )
 
 
-def _items(value: object) -> pa.Array:
-    """A page's items as an Arrow array, empty ones left out. FalkorDB's one string is split in
-    Arrow: a Python string per item cost as much memory and time as the rest of the table."""
-    if value is None or value == "":
-        return pa.array([], pa.large_string())
+def _items(value: object) -> list[str]:
+    if value is None:
+        return []
     if isinstance(value, str):
-        items = pc.list_flatten(pc.split_pattern(pa.array([value], pa.large_string()), "\n"))
-    else:
-        items = pa.array([str(v) for v in value], pa.large_string())  # type: ignore[attr-defined]
-    return items.filter(pc.not_equal(items, ""))
+        return value.split("\n") if value else []
+    return [str(v) for v in value]  # type: ignore[attr-defined]
 
 
-def pages(engine: Engine, export: Export) -> Iterator[pa.Array]:
-    """The export's items, one Arrow array per page."""
+def pages(engine: Engine, export: Export) -> Iterator[list[str]]:
+    """The export's items, one list per page."""
     if engine.dialect == "falkordb":
         rows = engine.read(export.max_id, timeout_s=600)
         top = rows[0]["m"] if rows and rows[0]["m"] is not None else -1
@@ -280,14 +276,14 @@ def table(engine: Engine, name: str) -> pd.DataFrame:
     """Run one export to the end and return its items as a DataFrame of strings ('' for null)."""
     export = EXPORTS[name]
     width = len(export.columns)
-    items = pa.concat_arrays([pa.array([], pa.large_string()), *pages(engine, export)])
-    if not len(items):
+    items = [s for page in pages(engine, export) for s in page if s]
+    if not items:
         return pd.DataFrame(columns=list(export.columns), dtype=object)
     # Split, sort and deduplicate column-wise in Arrow: per-row Python was most of an export's time.
-    parts = pc.split_pattern(items, SEP, max_splits=width - 1)
+    parts = pc.split_pattern(pa.array(items, pa.string()), SEP, max_splits=width - 1)
     lengths = pc.list_value_length(parts).to_numpy()
     if (lengths != width).any():
-        bad = items[int(np.argmax(lengths != width))].as_py()
+        bad = items[int(np.argmax(lengths != width))]
         raise ValueError(f"export {name}: item {bad!r} has not {width} fields")
     flat = pc.list_flatten(parts)
     rows = len(items)
