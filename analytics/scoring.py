@@ -69,9 +69,10 @@ def _joined(keys: np.ndarray, values: np.ndarray) -> pd.Series:
     return pd.Series({k: ",".join(v) for k, v in out.items()}, dtype=object)
 
 
-def _per_group(positions: np.ndarray, n: int) -> np.ndarray:
-    """Rows per group from each row's group position (-1: not a group)."""
-    return np.bincount(positions[positions >= 0], minlength=n)
+def _per_group(positions: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """Rows (or their ``weights``) per group from each row's group position (-1: not a group)."""
+    keep = positions >= 0
+    return np.bincount(positions[keep], weights=None if weights is None else weights[keep], minlength=n)
 
 
 def score_groups(
@@ -117,8 +118,7 @@ def score_groups(
 
     # non-procedural share
     nonproc = data.non_procedural.to_numpy(dtype=bool)[at]
-    in_group = place_at >= 0
-    np_count = np.bincount(place_at[in_group], weights=nonproc[in_group], minlength=len(groups))
+    np_count = _per_group(place_at, len(groups), weights=nonproc)
     share = pd.Series(np.divide(np_count, n_pl.to_numpy(), out=np.zeros(len(groups)), where=n_pl.to_numpy() > 0))
     share.index = groups
     npl_ids = _first_per_group(place_of.index.to_numpy()[nonproc], place_of.to_numpy()[nonproc], 20)
@@ -159,7 +159,7 @@ def score_groups(
     flagged = set(data.flags["id"]) if len(data.flags) else set()
     if flagged:
         is_flagged = within(member.index, flagged)
-        dens = pd.Series(np.bincount(member_at, weights=is_flagged, minlength=len(groups)) / size.to_numpy())
+        dens = pd.Series(_per_group(member_at, len(groups), weights=is_flagged) / size.to_numpy())
         dens.index = groups
         carriers = _first_per_group(member.index.to_numpy()[is_flagged], member.to_numpy()[is_flagged], 20)
         for c in dens.index[dens > 0].sort_values():

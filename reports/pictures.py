@@ -1,4 +1,4 @@
-"""The communities report's pictures, drawn from small plain inputs, optionally in another process.
+"""The communities report's pictures, drawn from small plain inputs in another process.
 
 Drawing is pure CPU in matplotlib (seconds for a report) and needs only a little of the analysis:
 a cluster's members, the edges between them, their kinds and names. ``Painter`` draws in a separate
