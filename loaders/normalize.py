@@ -168,25 +168,76 @@ def _plan_lengths() -> tuple[pa.Array, dict[str, tuple[str, str]]]:
     return pa.array(sorted(valid), pa.int64()), regions
 
 
-def _fast_e164(compact: pa.Array, region: pa.Array) -> pa.Array:
-    """E.164 for numbers whose length fits their country's plan ('+' numbers, or national numbers
-    in ``region``); null where this simple rule does not apply (phonenumbers decides those)."""
+@dataclass(frozen=True)
+class _CallingCodes:
+    """phonenumbers' rules for '+' numbers as lookup tables, from the metadata of each calling
+    code's main region (the one ``phonenumbers.parse`` and ``is_possible_number`` use)."""
+
+    codes: pa.Array  # int64: every calling code with metadata
+    possible: pa.Array  # int64: code * 100 + national length that is possible (local-only lengths too)
+    prefixes: dict[str, list[int]]  # national-prefix pattern -> the codes whose region strips it
+
+
+@cache
+def _calling_codes() -> _CallingCodes:
+    codes: list[int] = []
+    possible: set[int] = set()
+    prefixes: dict[str, list[int]] = {}
+    for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+        region = phonenumbers.region_code_for_country_code(code)
+        meta = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+        if meta is None or meta.general_desc is None:
+            continue
+        desc = meta.general_desc
+        codes.append(code)
+        lengths = (*(desc.possible_length or ()), *(desc.possible_length_local_only or ()))
+        possible.update(code * 100 + length for length in lengths if length > 0)
+        if meta.national_prefix_for_parsing:
+            prefixes.setdefault(meta.national_prefix_for_parsing, []).append(code)
+    return _CallingCodes(pa.array(sorted(codes), pa.int64()), pa.array(sorted(possible), pa.int64()), prefixes)
+
+
+def _international_e164(compact: pa.Array, shaped: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(E.164 or null, decided) for '+' numbers, exactly as phonenumbers decides them.
+
+    After the calling code, phonenumbers may strip a national prefix ('+62 0812...' is +62812...);
+    where the region's prefix pattern could match, the number is left undecided for phonenumbers.
+    Everywhere else its answer is a length check: the number as written if the national length is
+    possible for the code (local-only lengths included), else not a phone number.
+    """
+    plan = _calling_codes()
+    plus = pc.and_(shaped, pc.starts_with(compact, "+"))
+    digits = pc.utf8_slice_codeunits(pc.if_else(plus, compact, "+0"), 1)
+    # Calling codes are prefix-free: at most one of the 1-3 digit prefixes is one.
+    code = pa.nulls(len(compact), pa.int64())
+    national = pa.nulls(len(compact), pa.string())
+    for k in (1, 2, 3):
+        prefix = pc.cast(pc.utf8_slice_codeunits(digits, 0, k), pa.int64())
+        found = pc.and_(plus, pc.is_in(prefix, plan.codes))
+        code = pc.if_else(found, prefix, code)
+        national = pc.if_else(found, pc.utf8_slice_codeunits(digits, k), national)
+    may_strip = pa.array([False] * len(compact))
+    present = set(pc.unique(pc.drop_null(code)).to_pylist())
+    for pattern, users in plan.prefixes.items():
+        users_here = present.intersection(users)
+        if users_here:
+            here = pc.is_in(code, pa.array(sorted(users_here), pa.int64()))
+            match = pc.match_substring_regex(national, f"^(?:{pattern})")
+            may_strip = pc.or_(may_strip, pc.fill_null(pc.and_(here, match), False))
+    decided = pc.and_(pc.is_valid(code), pc.invert(may_strip))
+    key = pc.add(pc.multiply(code, 100), pc.cast(pc.utf8_length(national), pa.int64()))
+    ok = pc.and_(decided, pc.fill_null(pc.is_in(key, plan.possible), False))
+    return pc.if_else(ok, compact, pa.scalar(None, pa.string())), pc.fill_null(decided, False)
+
+
+def _national_e164(compact: pa.Array, region: pa.Array, national: pa.Array) -> pa.Array:
+    """E.164 for national numbers whose length fits their region's plan; null where this simple
+    rule does not apply (phonenumbers decides those)."""
     valid, plans = _plan_lengths()
     result = pa.nulls(len(compact), pa.string())
-    shaped = pc.fill_null(pc.match_substring_regex(compact, r"^\+?[0-9]{5,17}$"), False)
-    international = pc.and_(shaped, pc.starts_with(compact, "+"))
-    if pc.any(international).as_py():
-        digits = pc.utf8_slice_codeunits(pc.if_else(international, compact, "+00000"), 1)
-        total = pc.cast(pc.utf8_length(digits), pa.int64())
-        # Calling codes are prefix-free: at most one of the 1-3 digit prefixes is one.
-        for k in (1, 2, 3):
-            prefix = pc.cast(pc.utf8_slice_codeunits(digits, 0, k), pa.int64())
-            key = pc.add(pc.multiply(prefix, 100), pc.subtract(total, k))
-            result = pc.if_else(pc.and_(international, pc.is_in(key, valid)), compact, result)
-    national = pc.and_(shaped, pc.invert(international))
     if not pc.any(national).as_py():
         return result
-    # National numbers: drop the region's trunk prefix (usually 0), prepend its calling code.
+    # Drop the region's trunk prefix (usually 0), prepend its calling code.
     for code in pc.unique(pc.filter(region, national)).to_pylist():
         if code not in plans:
             continue
@@ -210,16 +261,22 @@ def phones_e164(numbers: pa.Array, regions: pa.Array | None = None) -> pa.Array:
     """
     compact = pc.replace_substring_regex(pc.replace_substring(numbers, "(0)", ""), r"[^0-9+]", "")
     region = pc.fill_null(regions, "ID") if regions is not None else pa.array(["ID"] * len(numbers), pa.string())
+    shaped = pc.fill_null(pc.match_substring_regex(compact, r"^\+?[0-9]{5,17}$"), False)
+    international, decided = _international_e164(compact, shaped)
+    national = pc.and_(shaped, pc.invert(pc.starts_with(compact, "+")))
     fast = pc.coalesce(
         pc.if_else(
             pc.and_(pc.fill_null(pc.match_substring_regex(compact, _ID_MOBILE), False), pc.equal(region, "ID")),
             pc.binary_join_element_wise("+62", pc.replace_substring_regex(compact, _ID_MOBILE, r"\1"), ""),
             pa.scalar(None, pa.string()),
         ),
-        _fast_e164(compact, region),
+        international,
+        _national_e164(compact, region, national),
     )
     slow_keys = pc.if_else(
-        pc.is_valid(fast), pa.scalar(None, pa.string()), pc.binary_join_element_wise(region, compact, "|")
+        pc.or_(decided, pc.is_valid(fast)),
+        pa.scalar(None, pa.string()),
+        pc.binary_join_element_wise(region, compact, "|"),
     )
     return pc.coalesce(fast, map_distinct(slow_keys, _e164_with_phonenumbers))
 
