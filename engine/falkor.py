@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
@@ -203,7 +204,10 @@ class FalkorEngine(Engine):
         self._connection.set(self._bulk_marker(), "1")
         self.drop()  # GRAPH.BULK creates the key itself
         try:
-            created_nodes, created_edges = falkor_bulk.send(self._connection, self.graph_name, tokens(), on_entities)
+            with self._no_automatic_log_rewrites():
+                created_nodes, created_edges = falkor_bulk.send(
+                    self._connection, self.graph_name, tokens(), on_entities
+                )
         except redis.ResponseError as exc:
             self._discard_interrupted_bulk()
             self._ensure_graph()
@@ -215,15 +219,32 @@ class FalkorEngine(Engine):
         self._connection.delete(self._bulk_marker())
         return WriteSummary(nodes_created=created_nodes, relationships_created=created_edges)
 
+    @contextmanager
+    def _no_automatic_log_rewrites(self) -> Iterator[None]:
+        """GRAPH.BULK grows the append-only log, and the server rewrites the log each time it has
+        doubled: at national scale five or more full snapshots (forks of a multi-GB process) that
+        the final rewrite makes useless. Switch that off while the graph is built, where the
+        server lets us (a shared server may refuse CONFIG)."""
+        try:
+            before = self._connection.config_get("auto-aof-rewrite-percentage").get("auto-aof-rewrite-percentage")
+            self._connection.config_set("auto-aof-rewrite-percentage", 0)
+        except redis.ResponseError:
+            before = None
+        try:
+            yield
+        finally:
+            if before is not None:
+                self._connection.config_set("auto-aof-rewrite-percentage", before)
+
     def _persist_snapshot(self, timeout_s: float = 3600.0) -> None:
-        """Rewrite the append-only log (or, without one, save a snapshot) and wait for it."""
+        """Rewrite the append-only log (or, without one, save a snapshot) and wait for it.
+
+        A rewrite the server started on its own may be running; it may predate the bulk-built
+        graph, so it is waited out and ours still runs (the server refuses a second one meanwhile).
+        """
         info = self._connection.info("persistence")
         aof = bool(info.get("aof_enabled"))
         before = info.get("aof_last_bgrewrite_status" if aof else "rdb_last_bgsave_status")
-        if aof:
-            self._connection.bgrewriteaof()
-        else:
-            self._connection.bgsave()
 
         def finished() -> bool:
             now = self._connection.info("persistence")
@@ -231,6 +252,11 @@ class FalkorEngine(Engine):
                 return not now.get("aof_rewrite_in_progress") and not now.get("aof_rewrite_scheduled")
             return not now.get("rdb_bgsave_in_progress")
 
+        wait_until(finished, timeout_s, 0.02)
+        if aof:
+            self._connection.bgrewriteaof()
+        else:
+            self._connection.bgsave()
         wait_until(finished, timeout_s, 0.02)
         status = self._connection.info("persistence").get(
             "aof_last_bgrewrite_status" if aof else "rdb_last_bgsave_status"

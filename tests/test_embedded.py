@@ -9,6 +9,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pandas as pd
 import psutil
 import pytest
 
@@ -129,3 +130,23 @@ def test_the_last_engine_out_stops_the_server_after_parallel_reads(tmp_path: Pat
     assert server_pid(ServerFiles(data.resolve())) is not None, "an engine is still attached"
     eng.close()
     assert server_pid(ServerFiles(data.resolve())) is None, "the last engine out stops the server"
+
+
+def test_a_bulk_load_waits_out_a_log_rewrite_the_server_started_itself(tmp_path: Path) -> None:
+    """The server rewrites its append-only log on its own when the log has doubled; a bulk load
+    that ends during such a rewrite still persists its graph (it used to fail at 1 M workers)."""
+    settings = Settings(data_dir=tmp_path / "g", graph_name="bulk")
+    eng = engine.connect(settings)
+    conn = eng._connection  # type: ignore[attr-defined]
+    eng.clear()
+    conn.config_set("rdb-key-save-delay", 10_000)  # microseconds per key, read by the child at fork
+    conn.bgrewriteaof()
+    conn.config_set("rdb-key-save-delay", 0)
+    assert conn.info("persistence")["aof_rewrite_in_progress"]
+    workers = pd.DataFrame({"id": [f"w{i}" for i in range(100)], "name": "X"})
+    eng.bulk_create({"Worker": workers}, {})
+    assert conn.info("persistence")["aof_last_bgrewrite_status"] == "ok"
+    pid = server_pid(ServerFiles(settings.data_dir.resolve()))
+    assert pid is not None
+    _kill(pid)  # only the rewritten log can bring the bulk-built graph back
+    assert _count(settings) == 100
