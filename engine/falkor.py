@@ -203,17 +203,17 @@ class FalkorEngine(Engine):
             raise QueryError(f"the bulk path only builds an empty graph; {self.graph_name!r} holds data")
         self._connection.set(self._bulk_marker(), "1")
         self.drop()  # GRAPH.BULK creates the key itself
-        try:
-            with self._no_automatic_log_rewrites():
+        with self._no_automatic_log_rewrites():  # until ours has run: the grown log would start one at once
+            try:
                 created_nodes, created_edges = falkor_bulk.send(
                     self._connection, self.graph_name, tokens(), on_entities
                 )
-        except redis.ResponseError as exc:
-            self._discard_interrupted_bulk()
-            self._ensure_graph()
-            raise QueryError(f"FalkorDB bulk load failed: {exc}") from None
-        self._graph = self._db.select_graph(self.graph_name)
-        self._persist_snapshot()
+            except redis.ResponseError as exc:
+                self._discard_interrupted_bulk()
+                self._ensure_graph()
+                raise QueryError(f"FalkorDB bulk load failed: {exc}") from None
+            self._graph = self._db.select_graph(self.graph_name)
+            self._persist_snapshot()
         self.apply_schema()
         self._wait_for_indexes()
         self._connection.delete(self._bulk_marker())
@@ -252,11 +252,17 @@ class FalkorEngine(Engine):
                 return not now.get("aof_rewrite_in_progress") and not now.get("aof_rewrite_scheduled")
             return not now.get("rdb_bgsave_in_progress")
 
-        wait_until(finished, timeout_s, 0.02)
-        if aof:
-            self._connection.bgrewriteaof()
-        else:
-            self._connection.bgsave()
+        for attempt in range(5):
+            wait_until(finished, timeout_s, 0.02)
+            try:
+                if aof:
+                    self._connection.bgrewriteaof()
+                else:
+                    self._connection.bgsave()
+                break
+            except redis.ResponseError as exc:  # one began between our look and our request
+                if "in progress" not in str(exc) or attempt == 4:
+                    raise EngineUnavailable(f"FalkorDB could not persist the bulk-loaded graph: {exc}") from None
         wait_until(finished, timeout_s, 0.02)
         status = self._connection.info("persistence").get(
             "aof_last_bgrewrite_status" if aof else "rdb_last_bgsave_status"
