@@ -216,7 +216,7 @@ def _international_e164(compact: pa.Array, shaped: pa.Array) -> tuple[pa.Array, 
         found = pc.and_(plus, pc.is_in(prefix, plan.codes))
         code = pc.if_else(found, prefix, code)
         national = pc.if_else(found, pc.utf8_slice_codeunits(digits, k), national)
-    may_strip = pa.array([False] * len(compact))
+    may_strip = pa.array([False] * len(compact), pa.bool_())
     present = set(pc.unique(pc.drop_null(code)).to_pylist())
     for pattern, users in plan.prefixes.items():
         users_here = present.intersection(users)

@@ -253,3 +253,4 @@ def test_international_numbers_agree_with_phonenumbers() -> None:
             checked += 1
     assert checked > 0.6 * len(numbers)
     assert phones_e164(pa.array(["+62 0812 3456 789"])).to_pylist() == ["+628123456789"]
+    assert phones_e164(pa.array([], pa.string())).to_pylist() == []
