@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 import engine
-from engine.embedded import ServerFiles, server_pid
+from engine.embedded import ServerFiles, server_pid, stop_server
 from jejak.errors import EngineUnavailable
 from jejak.settings import Settings
 
@@ -150,3 +150,4 @@ def test_a_bulk_load_waits_out_a_log_rewrite_the_server_started_itself(tmp_path:
     assert pid is not None
     _kill(pid)  # only the rewritten log can bring the bulk-built graph back
     assert _count(settings) == 100
+    stop_server(ServerFiles(settings.data_dir.resolve()))
