@@ -227,7 +227,8 @@ class FalkorEngine(Engine):
         server lets us (a shared server may refuse CONFIG)."""
         try:
             before = self._connection.config_get("auto-aof-rewrite-percentage").get("auto-aof-rewrite-percentage")
-            self._connection.config_set("auto-aof-rewrite-percentage", 0)
+            if before is not None:  # only switch off what can be switched back on
+                self._connection.config_set("auto-aof-rewrite-percentage", 0)
         except redis.ResponseError:
             before = None
         try:
@@ -262,15 +263,13 @@ class FalkorEngine(Engine):
                 break
             except redis.ResponseError as exc:  # one began between our look and our request
                 if "in progress" not in str(exc) or attempt == 4:
-                    raise EngineUnavailable(f"FalkorDB could not persist the bulk-loaded graph: {exc}") from None
+                    raise EngineUnavailable(f"FalkorDB could not persist the graph: {exc}") from None
         wait_until(finished, timeout_s, 0.02)
         status = self._connection.info("persistence").get(
             "aof_last_bgrewrite_status" if aof else "rdb_last_bgsave_status"
         )
         if status != "ok":
-            raise EngineUnavailable(
-                f"FalkorDB could not persist the bulk-loaded graph (status {status}, before {before})"
-            )
+            raise EngineUnavailable(f"FalkorDB could not persist the graph (status {status}, before {before})")
 
     # -- admin -----------------------------------------------------------------------------------
     def health(self) -> Health:
