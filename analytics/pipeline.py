@@ -45,6 +45,9 @@ class Analysis(Suspicion):
     timings: dict[str, float] = field(default_factory=dict)
 
 
+ORG_LEIDEN_ITERATIONS = 2
+
+
 def run_flags(engine: Engine) -> pd.DataFrame | None:
     """Red flags computed now by queries/flags.py (when that module is there), as (label, id, rule)."""
     try:
@@ -92,7 +95,10 @@ def analyse(
 
     t2 = time.perf_counter()
     org = projections.organisation_network(data, aa)
-    org_members = communities.leiden(org, seed=seed)
+    # Two Leiden iterations (igraph's default), not "until stable": on the 1 M-worker organisation
+    # network (270k nodes, 2.2 M edges) that is 1.2 s instead of 12 s for 0.8 % less modularity.
+    # The suspicion clusters (above) run until stable: they are small and their ranking is the finding.
+    org_members = communities.leiden(org, seed=seed, iterations=ORG_LEIDEN_ITERATIONS)
     pl = data.placements
     owner = pl["agency"].where(pl["agency"].notna(), pl["employer"]).dropna()
     extra = owner.map(org_members).dropna().astype(int)
