@@ -9,6 +9,11 @@ Every export is a named Cypher (``analytics.export.*``) over one *page* of ancho
 Within a page, FalkorDB joins the items into one string (``string.join``: decoding one long string
 is ~10x cheaper in its Python client than one value per row); Neo4j returns the list. Items are
 ``|``-separated fields, so both read the same way (``_items``).
+
+A field ``ref(x)`` names node ``x`` only so that tables can be joined on it (placements, workers):
+on FalkorDB it is the internal id (an integer column; cheaper for the server to write than the
+business key, and joined without hashing millions of strings), on Neo4j the business key. A ref
+is comparable only with refs of the same export run.
 """
 
 from __future__ import annotations
@@ -47,15 +52,17 @@ class Export:
     query: Cypher = field(init=False, repr=False, compare=False)
     max_id: Cypher = field(init=False, repr=False, compare=False)
 
+    @property
+    def refs(self) -> tuple[str, ...]:
+        """The columns whose field is a ``ref(x)``."""
+        return tuple(c for e, c in zip(self.fields, self.columns, strict=True) if _ref(e))
+
     def __post_init__(self) -> None:
         # One string per item: FalkorDB joins a list (one call; chained '+' copies the string once
         # per field, 2.5x slower), Neo4j has no string.join and concatenates. FalkorDB's toString
         # costs as much as the rest of an item, so it is left out where the value is text already.
-        texts = [f"coalesce(toString({e}), '')" for e in self.fields]
-        bare = [
-            f"coalesce({e}, '')" if _is_text(e, self.anchor) else text
-            for e, text in zip(self.fields, texts, strict=True)
-        ]
+        texts = [f"coalesce(toString({_ref(e) + '.id' if _ref(e) else e}), '')" for e in self.fields]
+        bare = [_falkordb_field(e, self.anchor) for e in self.fields]
         item_falkor = f"string.join([{', '.join(bare)}], '{SEP}')"
         item_neo4j = f" + '{SEP}' + ".join(texts)
         conditions = "".join(f" AND {c}" for c in (self.where, self.falkordb_where) if c)
@@ -93,6 +100,21 @@ class Export:
         )
 
 
+def _falkordb_field(expression: str, anchor: str) -> str:
+    if _ref(expression):
+        return f"toString(id({_ref(expression)}))"
+    if _is_text(expression, anchor):
+        return f"coalesce({expression}, '')"
+    return f"coalesce(toString({expression}), '')"
+
+
+def _ref(expression: str) -> str:
+    """The variable of a ``ref(x)`` field ('' for any other field)."""
+    if expression.startswith("ref(") and expression.endswith(")"):
+        return expression[4:-1]
+    return ""
+
+
 TEXT_TYPES = ("string", "date")  # dates are stored as ISO strings (graph_model/schema.yaml)
 
 
@@ -111,8 +133,10 @@ def _is_text(expression: str, anchor: str) -> bool:
 
 
 def _rel_export(name: str, anchor: str, pattern: str, other: str, *extra: str) -> Export:
+    """Items (g.id, other's field, extra...) as columns (a, b, ...); ``other`` is a variable (its
+    business key) or a ``ref(x)``."""
     cols = ("a", "b", *(e.split(".")[-1] for e in extra))
-    return Export(name, anchor, f"MATCH {pattern}", ("g.id", f"{other}.id", *extra), cols)
+    return Export(name, anchor, f"MATCH {pattern}", ("g.id", other if _ref(other) else f"{other}.id", *extra), cols)
 
 
 EXPORTS: dict[str, Export] = {
@@ -125,6 +149,7 @@ EXPORTS: dict[str, Export] = {
             "WITH g",
             (
                 "g.id",
+                "ref(g)",
                 "g.departure_date",
                 "g.arrival_date",
                 "g.registration_date",
@@ -132,25 +157,41 @@ EXPORTS: dict[str, Export] = {
                 "g.status",
                 "g.job_code",
             ),
-            ("placement", "departure_date", "arrival_date", "registration_date", "visa_type", "status", "job_code"),
+            (
+                "placement",
+                "node",
+                "departure_date",
+                "arrival_date",
+                "registration_date",
+                "visa_type",
+                "status",
+                "job_code",
+            ),
         ),
         # Links that are optional for a placement or a worker are exported from their few far ends
         # (countries, regions): an OPTIONAL MATCH per placement, or a per-placement aggregate, cost
         # five times as much on FalkorDB.
-        _rel_export("destination", "Country", "(g)<-[:DESTINATION]-(p:Placement)", "p"),
-        _rel_export("worker_placements", "Worker", "(g)-[:HAS_PLACEMENT]->(p:Placement)", "p"),
-        _rel_export("from_region", "Region", "(g)<-[:FROM_REGION]-(w:Worker)", "w"),
+        # Placements and workers are named by their refs here (joined to the placements table).
+        _rel_export("destination", "Country", "(g)<-[:DESTINATION]-(p:Placement)", "ref(p)"),
+        Export(
+            "worker_placements",
+            "Worker",
+            "MATCH (g)-[:HAS_PLACEMENT]->(p:Placement)",
+            ("g.id", "ref(g)", "ref(p)"),
+            ("a", "a_node", "b"),
+        ),
+        _rel_export("from_region", "Region", "(g)<-[:FROM_REGION]-(w:Worker)", "ref(w)"),
         # placement -> organisation links, anchored on the organisation (few anchors, long pages)
-        _rel_export("placed_by", "Agency", "(g)<-[:PLACED_BY]-(p:Placement)", "p"),
-        _rel_export("employed_by", "Employer", "(g)<-[:EMPLOYED_BY]-(p:Placement)", "p"),
-        _rel_export("through_partner", "PartnerAgency", "(g)<-[:THROUGH_PARTNER]-(p:Placement)", "p"),
-        _rel_export("recruited_by", "Sponsor", "(g)<-[:RECRUITED_BY]-(p:Placement)", "p"),
+        _rel_export("placed_by", "Agency", "(g)<-[:PLACED_BY]-(p:Placement)", "ref(p)"),
+        _rel_export("employed_by", "Employer", "(g)<-[:EMPLOYED_BY]-(p:Placement)", "ref(p)"),
+        _rel_export("through_partner", "PartnerAgency", "(g)<-[:THROUGH_PARTNER]-(p:Placement)", "ref(p)"),
+        _rel_export("recruited_by", "Sponsor", "(g)<-[:RECRUITED_BY]-(p:Placement)", "ref(p)"),
         # dated certificates only (the departure records): what training-capacity checks need
         Export(
             "trained_at",
             "TrainingInstitute",
             "MATCH (g)<-[t:TRAINED_AT]-(p:Placement) WHERE t.certificate_date IS NOT NULL",
-            ("g.id", "p.id", "t.certificate_date"),
+            ("g.id", "ref(p)", "t.certificate_date"),
             ("a", "b", "certificate_date"),
         ),
         # the region tree
@@ -249,8 +290,8 @@ def _items(value: object) -> list[str]:
     return [str(v) for v in value]  # type: ignore[attr-defined]
 
 
-def pages(engine: Engine, export: Export) -> Iterator[list[str]]:
-    """The export's items, one list per page."""
+def _page_values(engine: Engine, export: Export) -> Iterator[object]:
+    """Each page's items as the engine returns them: one joined string (FalkorDB) or a list."""
     if engine.dialect == "falkordb":
         rows = engine.read(export.max_id, timeout_s=600)
         top = rows[0]["m"] if rows and rows[0]["m"] is not None else -1
@@ -259,35 +300,58 @@ def pages(engine: Engine, export: Export) -> Iterator[list[str]]:
             rows = engine.read(export.query, {"lo": lo, "hi": lo + PAGE_IDS}, timeout_s=600)
             lo += PAGE_IDS
             if rows:
-                yield _items(rows[0]["items"])
+                yield rows[0]["items"]
         return
     after = ""
     while True:
         rows = engine.read(export.query, {"after": after, "limit": PAGE_KEYS}, timeout_s=600)
         if not rows or not rows[0]["anchors"]:
             return
-        yield _items(rows[0]["items"])
+        yield rows[0]["items"]
         if rows[0]["anchors"] < PAGE_KEYS:
             return
         after = rows[0]["last"]
 
 
+def pages(engine: Engine, export: Export) -> Iterator[list[str]]:
+    """The export's items, one list per page."""
+    for value in _page_values(engine, export):
+        yield _items(value)
+
+
+def _arrow_items(value: object) -> pa.Array:
+    """One page's items as an Arrow string array, split in Arrow (no Python string per item)."""
+    if value is None:
+        return pa.array([], pa.large_string())
+    if isinstance(value, str):
+        return pc.list_flatten(pc.split_pattern(pa.array([value], pa.large_string()), "\n"))
+    return pa.array([str(v) for v in value], pa.large_string())  # type: ignore[attr-defined]
+
+
 def table(engine: Engine, name: str) -> pd.DataFrame:
-    """Run one export to the end and return its items as a DataFrame of strings ('' for null)."""
+    """Run one export to the end and return its items as a DataFrame of strings ('' for null);
+    ``ref`` columns are integers on FalkorDB (see the module's docstring)."""
     export = EXPORTS[name]
     width = len(export.columns)
-    items = [s for page in pages(engine, export) for s in page if s]
-    if not items:
-        return pd.DataFrame(columns=list(export.columns), dtype=object)
+    as_int = export.refs if engine.dialect == "falkordb" else ()
+    chunks = [_arrow_items(v) for v in _page_values(engine, export)]
+    items = pa.chunked_array(chunks, pa.large_string()).combine_chunks() if chunks else pa.array([], pa.large_string())
+    items = items.filter(pc.not_equal(items, ""))
+    if not len(items):
+        return pd.DataFrame({c: pd.Series([], dtype=np.int64 if c in as_int else object) for c in export.columns})
     # Split, sort and deduplicate column-wise in Arrow: per-row Python was most of an export's time.
-    parts = pc.split_pattern(pa.array(items, pa.string()), SEP, max_splits=width - 1)
+    parts = pc.split_pattern(items, SEP, max_splits=width - 1)
     lengths = pc.list_value_length(parts).to_numpy()
     if (lengths != width).any():
-        bad = items[int(np.argmax(lengths != width))]
+        bad = items[int(np.argmax(lengths != width))].as_py()
         raise ValueError(f"export {name}: item {bad!r} has not {width} fields")
     flat = pc.list_flatten(parts)
     rows = len(items)
-    columns = {c: flat.take(pa.array(np.arange(i, rows * width, width))) for i, c in enumerate(export.columns)}
+    columns = {
+        c: flat.take(pa.array(np.arange(i, rows * width, width), pa.int64())) for i, c in enumerate(export.columns)
+    }
+    for c in as_int:
+        columns[c] = pc.cast(columns[c], pa.int64())
     # Engines return rows in no promised order: sort, so that every run sees the same table.
     tbl = pa.table(columns)
     tbl = tbl.take(pc.sort_indices(tbl, sort_keys=[(c, "ascending") for c in export.columns]))
@@ -297,7 +361,8 @@ def table(engine: Engine, name: str) -> pd.DataFrame:
             col = column.combine_chunks()
             same &= pc.equal(col.slice(1), col.slice(0, rows - 1)).to_numpy(zero_copy_only=False)
         tbl = tbl.filter(pa.array(np.concatenate(([True], ~same))))
-    return tbl.to_pandas().astype(object)
+    frame = tbl.to_pandas()
+    return frame.astype({c: object for c in export.columns if c not in as_int})
 
 
 def tables(engine: Engine, names: list[str], threads: int = 3) -> dict[str, pd.DataFrame]:

@@ -149,28 +149,39 @@ class GraphData:
 
 def _first_values(keys: pd.Index | pd.Series, tables: list[tuple[pd.DataFrame, str, str]]) -> list[pd.Series]:
     """For each (frame, key column, value column): per key of ``keys``, the value of the frame's
-    first row with that key (NaN where none), as a Series on ``keys``' index.
+    first row with that key, as a Series on ``keys``' index. Missing: NaN, or -1 in an integer
+    value column (the refs of ``analytics.export``); a negative integer key is missing too.
 
-    One factorisation of every key string at once, then positions: at national scale (millions of
-    placements, ten columns) hashing each string once is what is affordable; a dict or index look-up
-    per column and row cost a minute."""
-    own = keys.to_numpy(dtype=object)
+    Keys are integer codes: refs are codes already (FalkorDB's node ids), other keys are factorised
+    all at once. At national scale (millions of placements, ten columns) a dict or index look-up per
+    column and row cost a minute, and hashing ~13 M id strings 7 s."""
     index = keys.index if isinstance(keys, pd.Series) else keys
-    columns = [frame[key].to_numpy(dtype=object) for frame, key, _ in tables]
-    codes, uniques = pd.factorize(np.concatenate([own, *columns]))  # missing keys: -1
-    own_codes = codes[: len(own)]
+    arrays = [_key_array(keys), *(_key_array(frame[key]) for frame, key, _ in tables)]
+    if all(a.dtype.kind == "i" for a in arrays):
+        codes = [np.where(a >= 0, a, -1) for a in arrays]
+        size = max((int(a.max()) for a in codes if len(a)), default=-1) + 1
+    else:
+        joint, uniques = pd.factorize(np.concatenate([a.astype(object) for a in arrays]))  # missing: -1
+        codes = np.split(joint, np.cumsum([len(a) for a in arrays])[:-1])
+        size = len(uniques)
+    own = codes[0]
     out = []
-    start = len(own)
-    for (frame, _, value), column in zip(tables, columns, strict=True):
-        table_codes = codes[start : start + len(column)]
-        start += len(column)
-        values = frame[value].to_numpy(dtype=object)
-        by_code = np.full(len(uniques) + 1, np.nan, dtype=object)  # the extra last slot: missing keys
+    for (frame, _, value), table_codes in zip(tables, codes[1:], strict=True):
+        values = frame[value].to_numpy()
+        integer = values.dtype.kind == "i"
+        # the extra last slot answers the missing keys (code -1)
+        by_code = np.full(size + 1, -1, dtype=np.int64) if integer else np.full(size + 1, np.nan, dtype=object)
         seen, first = np.unique(table_codes, return_index=True)  # each code's first row
         keep = seen >= 0
         by_code[seen[keep]] = values[first[keep]]
-        out.append(pd.Series(by_code[own_codes], index=index, dtype=object))
+        out.append(pd.Series(by_code[own], index=index, dtype=np.int64 if integer else object))
     return out
+
+
+def _key_array(values: pd.Index | pd.Series) -> np.ndarray:
+    """Integer keys as int64, any other as objects."""
+    array = values.to_numpy()
+    return array.astype(np.int64) if array.dtype.kind in "iu" else values.to_numpy(dtype=object)
 
 
 def load(engine: Engine, threads: int = 3, extra: tuple[str, ...] = ()) -> GraphData:
@@ -178,18 +189,22 @@ def load(engine: Engine, threads: int = 3, extra: tuple[str, ...] = ()) -> Graph
     t = export.tables(engine, [*REPORT_TABLES, *extra], threads=threads)
     pl = t["placements"].set_index("placement")
     pl = pl[~pl.index.duplicated()]
+    node = pl.pop("node")  # how the link exports name a placement (a ref)
     # Tables come sorted on all their columns, so the first row per key holds the smallest value:
     # a placement with two destinations counts in the first, a worker with two regions in the first.
     per_placement = {
         "country": (t["destination"], "b", "a"),
         "worker": (t["worker_placements"], "b", "a"),
+        "worker_node": (t["worker_placements"], "b", "a_node"),
         **{col: (t[name], "b", "a") for name, col in LINKS.items()},
         "lpk": (t["trained_at"], "b", "a"),
         "certificate_date": (t["trained_at"], "b", "certificate_date"),
     }
-    for col, values in zip(per_placement, _first_values(pl.index, list(per_placement.values())), strict=True):
+    joined = dict(zip(per_placement, _first_values(node, list(per_placement.values())), strict=True))
+    worker_node = joined.pop("worker_node")
+    for col, values in joined.items():
         pl[col] = values
-    (regency,) = _first_values(pl["worker"], [(t["from_region"], "b", "a")])
+    (regency,) = _first_values(worker_node, [(t["from_region"], "b", "a")])
     pl["regency"] = regency
     (parent,) = _first_values(regency, [(t["part_of"], "a", "b")])
     pl["province"] = parent.where(parent.notna(), regency)  # a worker linked straight to a province
