@@ -119,9 +119,8 @@ class GraphData:
     @cached_property
     def flows(self) -> pd.DataFrame:
         """Distinct workers per origin province and destination country (with their names)."""
-        pl = self.placements
-        f = pl[pl["province"].notna() & pl["country"].notna() & (pl["country"] != "")]
-        out = f.groupby(["province", "country"])["worker_key"].nunique().reset_index(name="workers")
+        pairs = _distinct_workers(self, "province", "country")
+        out = pairs.rename(columns={"a": "province", "b": "country", "weight": "workers"})
         out["province_name"] = out["province"].map(self.regions["name"]).fillna(out["province"])
         out["country_name"] = out["country"].map(self.countries["name"]).fillna(out["country"])
         return out.sort_values(["workers", "province", "country"], ascending=[False, True, True]).reset_index(drop=True)
@@ -169,12 +168,15 @@ def _first_values(keys: pd.Index | pd.Series, tables: list[tuple[pd.DataFrame, s
     for (frame, _, value), table_codes in zip(tables, codes[1:], strict=True):
         values = frame[value].to_numpy()
         integer = values.dtype.kind == "i"
-        # the extra last slot answers the missing keys (code -1)
-        by_code = np.full(size + 1, -1, dtype=np.int64) if integer else np.full(size + 1, np.nan, dtype=object)
-        seen, first = np.unique(table_codes, return_index=True)  # each code's first row
-        keep = seen >= 0
-        by_code[seen[keep]] = values[first[keep]]
-        out.append(pd.Series(by_code[own], index=index, dtype=np.int64 if integer else object))
+        # each code's first row in the table (len(table) where none; the extra last slot: code -1)
+        first = np.full(size + 1, len(values), dtype=np.int64)
+        valid = table_codes >= 0
+        np.minimum.at(first, table_codes[valid], np.flatnonzero(valid))
+        rows = first[own]
+        found = rows < len(values)
+        picked = np.full(len(own), -1 if integer else np.nan, dtype=np.int64 if integer else object)
+        picked[found] = values[rows[found]]
+        out.append(pd.Series(picked, index=index, dtype=np.int64 if integer else object))
     return out
 
 

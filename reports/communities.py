@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,7 @@ def _members_text(row: dict) -> str:
     return ", ".join(parts)
 
 
-def _explanations(engine: Engine | None, analysis: Analysis) -> pd.DataFrame:
+def _explanations(engine: Engine | None, analysis: Suspicion) -> pd.DataFrame:
     c = analysis.clusters.contributions
     top = c.groupby("cluster", sort=False).head(REASONS).copy()
     top["evidence"] = top["evidence"].map(lambda e: list(e)[:EVIDENCE])
@@ -132,10 +132,11 @@ def _records_text(records: list[str], limit: int = 6) -> str:
     return ", ".join(records[:limit]) + (f" and {more} more" if more > 0 else "")
 
 
-def build(analysis: Analysis, engine: Engine | None) -> dict[str, Any]:
-    """Everything the report shows, as plain data (the JSON file is this)."""
+def build(analysis: Analysis, engine: Engine | None, explanations: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Everything the report shows, as plain data (the JSON file is this). ``explanations``: those
+    of ``_explanations``, when already worked out."""
     t = analysis.clusters.table.copy()
-    expl = _explanations(engine, analysis)
+    expl = _explanations(engine, analysis) if explanations is None else explanations
     first = expl.drop_duplicates("cluster").set_index("cluster")["text"]
     t["members"] = [_members_text(r) for r in t.to_dict("records")]
     t["top_reason"] = t["cluster"].map(first).fillna("")
@@ -159,7 +160,7 @@ def build(analysis: Analysis, engine: Engine | None) -> dict[str, Any]:
     summary = {
         "seed": analysis.seed,
         "placements": len(pl),
-        "workers": int(pl["worker_key"].nunique()),
+        "workers": len(analysis.data.worker_codes[1]),  # distinct worker keys, hashed once already
         "organisations": int(analysis.data.entities["kind"].isin(list(KIND_LABEL)).sum()),
         "facts": len(analysis.facts),
         "clusters": len(t),
@@ -190,19 +191,27 @@ def write_communities_report(engine: Engine, out: Path, seed: int = 1, analysis:
     """Write the report files into ``out``; return the HTML path."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    with Painter() as painter:
+    with Painter() as painter, ThreadPoolExecutor(1) as lookups:
         pictures: dict[object, Future[str]] = {}
+        explanations: list[Future[pd.DataFrame]] = []
+
+        def clusters_known(s: Suspicion) -> None:
+            pictures.update(_start_pictures(painter, s, seed))
+            # The explanations' source records are the server's work (seconds at national scale):
+            # looked up while this process builds the organisation network.
+            explanations.append(lookups.submit(_explanations, engine, s))
+
         if analysis is None:
-            analysis = analyse(
-                engine, seed=seed, after_clusters=lambda s: pictures.update(_start_pictures(painter, s, seed))
-            )
+            analysis = analyse(engine, seed=seed, after_clusters=clusters_known)
         else:
-            pictures = _start_pictures(painter, analysis, seed)
-        return _write_files(engine, out, analysis, pictures)
+            clusters_known(analysis)
+        return _write_files(engine, out, analysis, pictures, explanations[0].result())
 
 
-def _write_files(engine: Engine, out: Path, analysis: Analysis, pictures: dict[object, Future[str]]) -> Path:
-    d = build(analysis, engine)
+def _write_files(
+    engine: Engine, out: Path, analysis: Analysis, pictures: dict[object, Future[str]], explanations: pd.DataFrame
+) -> Path:
+    d = build(analysis, engine, explanations)
     t, expl, memb = d["clusters"], d["explanations"], d["members"]
 
     cluster_cols = [
@@ -222,11 +231,12 @@ def _write_files(engine: Engine, out: Path, analysis: Analysis, pictures: dict[o
         "TrainingInstitute",
         "top_reason",
     ]
-    write_csv(out / "clusters.csv", _records(t), cluster_cols)
+    cluster_records, reason_records = _records(t), _records(expl)  # each used twice below
+    write_csv(out / "clusters.csv", cluster_records, cluster_cols)
     write_csv(out / "cluster_members.csv", _records(memb), ["rank", "cluster", "entity", "kind", "name"])
     write_csv(
         out / "explanations.csv",
-        _records(expl),
+        reason_records,
         ["rank", "cluster", "points", "rule", "kind", "text", "evidence", "records"],
     )
     write_csv(
@@ -238,15 +248,17 @@ def _write_files(engine: Engine, out: Path, analysis: Analysis, pictures: dict[o
         out / "flows.csv", _records(d["flows"]), ["province", "province_name", "country", "country_name", "workers"]
     )
     reasons: dict[int, list[dict]] = {}
-    for x in _records(expl[["cluster", "points", "rule", "kind", "text", "evidence", "records"]]):
-        reasons.setdefault(x.pop("cluster"), []).append(x)
+    for x in reason_records:
+        reasons.setdefault(x["cluster"], []).append(
+            {k: x[k] for k in ("points", "rule", "kind", "text", "evidence", "records")}
+        )
     member_ids = memb.groupby("cluster", sort=False)["entity"].agg(list).to_dict()
     members_by = {c: g for c, g in memb[memb["rank"] <= TOP_TABLE].groupby("cluster", sort=False)}
     json_clusters = []
-    for r in _records(t):
-        r["explanation"] = reasons.get(r["cluster"], [])
-        r["member_ids"] = sorted(member_ids.get(r["cluster"], []))
-        json_clusters.append(r)
+    for r in cluster_records:
+        json_clusters.append(
+            {**r, "explanation": reasons.get(r["cluster"], []), "member_ids": sorted(member_ids.get(r["cluster"], []))}
+        )
     write_json(
         out / "communities.json",
         {

@@ -85,6 +85,30 @@ def write_csv(path: Path, rows: Iterable[Mapping[str, Any]], columns: Sequence[s
 
 
 def write_json(path: Path, data: Any) -> Path:
+    """Write ``data`` as JSON: a top-level object one key per line, its lists one item per line.
+
+    Readable and diffable as ``indent=2`` is, but only the layout is written here: each item goes
+    through json's C encoder, which ``indent`` switches off (a 36 MB report took 2.6 s)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, default=str, ensure_ascii=False), encoding="utf-8")
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(_layout(data))
+        fh.write("\n")
     return path
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+def _layout(data: Any) -> str:
+    if not isinstance(data, dict) or not data:
+        return _compact(data)
+    parts = []
+    for key, value in data.items():
+        if isinstance(value, list) and value:
+            inner = ",\n".join(f"    {_compact(v)}" for v in value)
+            text = f"[\n{inner}\n  ]"
+        else:
+            text = _compact(value)
+        parts.append(f"  {_compact(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + "\n}"

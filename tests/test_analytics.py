@@ -148,3 +148,54 @@ def test_red_flags_written_back_are_what_the_analytics_read(loaded: Engine) -> N
     finally:
         write_flags(loaded, [])
     assert projections.load(loaded).flags.empty
+
+
+def test_edge_lists_sum_each_unordered_pair_once_in_id_order() -> None:
+    """EdgeList.build against a plain pandas reference: pairs canonicalised (a < b), repeated pairs
+    summed, self-loops and pairs with a missing end dropped, rows sorted by (a, b)."""
+    import numpy as np
+
+    from analytics.graphs import EdgeList
+
+    rng = np.random.default_rng(3)
+    ids = np.array([f"N-{i}" for i in rng.permutation(60)] + ["Ä-1", "z"], dtype=object)
+    a, b = rng.choice(ids, 2000), rng.choice(ids, 2000)
+    a[::97] = None
+    edges = pd.DataFrame({"a": a, "b": b, "weight": rng.random(2000) * 3, "phones": rng.integers(0, 3, 2000)})
+    built = EdgeList.build(edges, None, "t", attrs=("phones",)).edges
+
+    ref = edges[edges["a"].notna() & edges["b"].notna() & (edges["a"] != edges["b"])].copy()
+    lo = [min(x, y) for x, y in zip(ref["a"], ref["b"], strict=True)]
+    hi = [max(x, y) for x, y in zip(ref["a"], ref["b"], strict=True)]
+    ref["a"], ref["b"] = lo, hi
+    ref = ref.groupby(["a", "b"], sort=True, as_index=False)[["weight", "phones"]].sum()
+    pd.testing.assert_frame_equal(built, ref.astype({"a": object, "b": object}))
+    assert (built["a"] < built["b"]).all() and len(built) < len(edges)
+
+
+def test_first_values_join_the_same_on_engine_refs_and_on_business_keys() -> None:
+    """The per-placement join gives the first row's value per key (tables come sorted), NaN or -1
+    where a key has none, whether keys are FalkorDB refs (integers) or Neo4j business keys."""
+    import numpy as np
+
+    from analytics.projections import _first_values
+
+    rng = np.random.default_rng(5)
+    refs = rng.permutation(5000)[:800]  # placements' node ids
+    keys = pd.Series(refs, index=[f"PL-{r}" for r in refs])
+    linked = rng.choice(refs, 1500)  # some placements twice, some never
+    table = pd.DataFrame({"a": [f"ORG-{i % 37}" for i in range(1500)], "b": linked, "n": rng.integers(0, 9, 1500)})
+    table = table.sort_values(["a", "b"], ignore_index=True)
+    by_int = _first_values(keys, [(table, "b", "a"), (table, "b", "n")])
+    as_text = table.assign(b=[f"PL-{r}" for r in table["b"]])
+    text_keys = pd.Series(keys.index, index=keys.index)
+    by_text = _first_values(text_keys, [(as_text, "b", "a")])
+
+    expected = table.drop_duplicates("b").set_index("b")
+    pd.testing.assert_series_equal(
+        by_int[0], expected["a"].reindex(refs).set_axis(keys.index).astype(object), check_names=False
+    )
+    pd.testing.assert_series_equal(by_text[0], by_int[0])
+    counts = expected["n"].reindex(refs).fillna(-1).astype(np.int64).set_axis(keys.index)
+    pd.testing.assert_series_equal(by_int[1], counts, check_names=False)
+    assert by_int[0].isna().sum() == len(set(refs) - set(linked)) > 0
