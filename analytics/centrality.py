@@ -6,6 +6,7 @@ nodes drawn with ``seed`` (networkx's ``k`` sampling, Brandes-Pich), scaled to t
 
 from __future__ import annotations
 
+import igraph as ig
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -26,10 +27,24 @@ def pagerank(graph: nx.Graph | EdgeList, damping: float = 0.85) -> pd.Series:
 def betweenness(graph: nx.Graph | EdgeList, samples: int = 500, seed: int = 1, exact_below: int = 5000) -> pd.Series:
     """Normalised betweenness (0-1); unweighted paths (a hop is a hop, whatever its weight)."""
     el = as_edgelist(graph)
-    n = len(el)
+    scores = _betweenness(el.igraph(), samples, seed, exact_below) if len(el) >= 3 else np.zeros(len(el))
+    return pd.Series(scores, index=pd.Index(el.ids, name="id"), name="betweenness")
+
+
+def betweenness_of_edges(
+    n: int, edges: np.ndarray, samples: int = 500, seed: int = 1, exact_below: int = 5000
+) -> np.ndarray:
+    """``betweenness`` of the graph of ``n`` nodes and these edges (``EdgeList.positions()``), as
+    an array in node order: plain arrays, cheap to hand to another process."""
+    import igraph as ig
+
     if n < 3:
-        return pd.Series(0.0, index=pd.Index(el.ids, name="id"), name="betweenness")
-    g = el.igraph()
+        return np.zeros(n)
+    return _betweenness(ig.Graph(n=n, edges=edges.tolist(), directed=False), samples, seed, exact_below)
+
+
+def _betweenness(g: ig.Graph, samples: int, seed: int, exact_below: int) -> np.ndarray:
+    n = g.vcount()
     scale = 2.0 / ((n - 1) * (n - 2))
     if n <= exact_below:
         raw = np.asarray(g.betweenness(directed=False))
@@ -38,4 +53,4 @@ def betweenness(graph: nx.Graph | EdgeList, samples: int = 500, seed: int = 1, e
         sources = rng.choice(n, size=min(samples, n), replace=False)
         # igraph sums shortest-path dependencies over the given sources (subset betweenness)
         raw = np.asarray(g.betweenness(directed=False, sources=sources.tolist()), dtype=float) * (n / len(sources))
-    return pd.Series(np.round(raw * scale, 10), index=pd.Index(el.ids, name="id"), name="betweenness")
+    return np.round(raw * scale, 10)

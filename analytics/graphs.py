@@ -26,6 +26,7 @@ class EdgeList:
     nodes: pd.DataFrame
     name: str = ""
     _ig: ig.Graph | None = field(default=None, repr=False)
+    _positions: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def build(
@@ -53,12 +54,19 @@ class EdgeList:
     def __len__(self) -> int:
         return len(self.nodes)
 
-    def igraph(self) -> ig.Graph:
-        if self._ig is None:
+    def positions(self) -> np.ndarray:
+        """The edges as (a, b) rows of node positions (in ``ids``), worked out once."""
+        if self._positions is None:
             index = pd.Index(self.nodes.index)
             src = index.get_indexer(self.edges["a"])
             dst = index.get_indexer(self.edges["b"])
-            g = ig.Graph(n=len(index), edges=np.column_stack([src, dst]).tolist() if len(src) else [], directed=False)
+            self._positions = np.column_stack([src, dst]).astype(np.int64)
+        return self._positions
+
+    def igraph(self) -> ig.Graph:
+        if self._ig is None:
+            pairs = self.positions()
+            g = ig.Graph(n=len(self.nodes), edges=pairs.tolist() if len(pairs) else [], directed=False)
             g.es["weight"] = self.edges["weight"].astype(float).tolist()
             self._ig = g
         return self._ig

@@ -266,7 +266,11 @@ def _pairs(groups: pd.DataFrame, key: str, member: str, max_group: int = 200, st
     rank = np.empty(len(member_values), dtype=np.int64)
     rank[np.argsort(member_values, kind="stable")] = np.arange(len(member_values))
     ok = (keys >= 0) & (members >= 0)
-    g = np.unique(np.column_stack([keys[ok], rank[members[ok]]]), axis=0)  # (key, member rank), sorted
+    if len(key_values) * max(len(member_values), 1) < 2**62:  # (key, member rank) as one int64: a 1-D sort
+        both = np.unique(keys[ok].astype(np.int64) * len(member_values) + rank[members[ok]])
+        g = np.column_stack([both // len(member_values), both % len(member_values)])
+    else:
+        g = np.unique(np.column_stack([keys[ok], rank[members[ok]]]), axis=0)  # (key, member rank), sorted
     by_rank = np.empty(len(rank), dtype=np.int64)
     by_rank[rank] = np.arange(len(rank))
     sizes = np.bincount(g[:, 0], minlength=len(key_values))[g[:, 0]]
@@ -309,13 +313,17 @@ def _distinct_workers(data: GraphData, left: str, right: str) -> pd.DataFrame:
     wc, wu = data.worker_codes
     ok = (lc >= 0) & (rc >= 0) & (wc >= 0)
     pair = lc[ok].astype(np.int64) * len(ru) + rc[ok]
-    if len(lu) * len(ru) * len(wu) < 2**62:  # one int64 per (pair, worker): a 1-D unique is faster
-        pair_worker = np.unique(pair * len(wu) + wc[ok])
+    if len(lu) * len(ru) * len(wu) < 2**62:  # one int64 per (pair, worker): hashed, not sorted
+        pair_worker = pd.unique(pair * len(wu) + wc[ok])
         pairs, weight = np.unique(pair_worker // len(wu), return_counts=True)
     else:
         pairs, weight = np.unique(np.unique(np.column_stack([pair, wc[ok]]), axis=0)[:, 0], return_counts=True)
-    return pd.DataFrame({"a": lu[pairs // len(ru)], "b": ru[pairs % len(ru)], "weight": weight}).astype(
-        {"a": object, "b": object}
+    return pd.DataFrame(
+        {
+            "a": pd.Series(lu[pairs // len(ru)], dtype=object),
+            "b": pd.Series(ru[pairs % len(ru)], dtype=object),
+            "weight": weight,
+        }
     )
 
 

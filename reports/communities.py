@@ -202,7 +202,7 @@ def write_communities_report(engine: Engine, out: Path, seed: int = 1, analysis:
             explanations.append(lookups.submit(_explanations, engine, s))
 
         if analysis is None:
-            analysis = analyse(engine, seed=seed, after_clusters=clusters_known)
+            analysis = analyse(engine, seed=seed, after_clusters=clusters_known, side=painter.process)
         else:
             clusters_known(analysis)
         return _write_files(engine, out, analysis, pictures, explanations[0].result())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,6 +159,12 @@ class Painter:
 
     def draw(self, fn: Callable[..., str], *args: Any) -> Future[str]:
         return self._pool.submit(fn, *args)
+
+    @property
+    def process(self) -> Executor:
+        """The side process itself, for the report's other work on plain data (after the pictures
+        asked for so far)."""
+        return self._pool
 
     def __enter__(self) -> Painter:
         return self

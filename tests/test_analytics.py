@@ -199,3 +199,22 @@ def test_first_values_join_the_same_on_engine_refs_and_on_business_keys() -> Non
     counts = expected["n"].reindex(refs).fillna(-1).astype(np.int64).set_axis(keys.index)
     pd.testing.assert_series_equal(by_int[1], counts, check_names=False)
     assert by_int[0].isna().sum() == len(set(refs) - set(linked)) > 0
+
+
+def test_betweenness_in_a_side_process_equals_the_in_process_one() -> None:
+    """The report computes the organisation network's betweenness in its spawned side process from
+    plain arrays: the scores must be those of ``centrality.betweenness`` (exact and sampled)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import numpy as np
+
+    from analytics.graphs import as_edgelist
+
+    el = as_edgelist(nx.relabel_nodes(nx.powerlaw_cluster_graph(400, 3, 0.2, seed=4), lambda i: f"N-{i:03d}"))
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as side:
+        for exact_below in (5000, 100):
+            here = centrality.betweenness(el, samples=40, seed=2, exact_below=exact_below)
+            there = side.submit(centrality.betweenness_of_edges, len(el), el.positions(), 40, 2, exact_below)
+            np.testing.assert_array_equal(there.result(), here.to_numpy())
+            assert here.max() > 0
