@@ -174,6 +174,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=7, help="dataset seed")
     ap.add_argument("--report-seed", type=int, default=1, help="analysis seed (untuned)")
+    ap.add_argument("--mess", type=float, default=0.3, help="generator mess level (with a new dataset)")
     ap.add_argument("--data-dir", type=Path, default=Path("/tmp/jejak-bench-communities"))
     ap.add_argument("--graph", default=None, help="an already loaded graph (with --files)")
     ap.add_argument("--files", type=Path, default=None)
@@ -187,14 +188,19 @@ def main() -> None:
 
     settings = Settings(data_dir=args.data_dir, graph_name=args.graph or f"bench_comm_{args.workers}_{args.seed}")
     files = args.files or args.data_dir / f"files_{args.workers}_{args.seed}"
-    result: dict = {"workers": args.workers, "dataset_seed": args.seed, "report_seed": args.report_seed}
+    result: dict = {
+        "workers": args.workers,
+        "dataset_seed": args.seed,
+        "mess": args.mess,
+        "report_seed": args.report_seed,
+    }
     with engine.connect(settings) as eng:
         if args.graph is None:
             from generator import generate
             from loaders.pipeline import load_directory
 
             if not (files / "ground_truth").exists():
-                generate(workers=args.workers, seed=args.seed, out=files)
+                generate(workers=args.workers, seed=args.seed, out=files, mess=args.mess)
             if eng.is_empty():
                 eng.apply_schema()
                 load_directory(files, eng, work_dir=args.data_dir / "work")
@@ -217,7 +223,8 @@ def main() -> None:
     # One file for every dataset measured: this run replaces only its own entry.
     previous = json.loads(args.out.read_text()) if args.out.exists() else {}
     runs = previous.get("runs", {})
-    runs[f"workers={args.workers} dataset_seed={args.seed}"] = result
+    key = f"workers={args.workers} dataset_seed={args.seed}" + (f" mess={args.mess}" if args.mess != 0.3 else "")
+    runs[key] = result
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({**previous, "runs": runs}, indent=2) + "\n")
     print(json.dumps(result, indent=2))
