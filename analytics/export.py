@@ -13,7 +13,9 @@ is ~10x cheaper in its Python client than one value per row); Neo4j returns the 
 A field ``ref(x)`` names node ``x`` only so that tables can be joined on it (placements, workers):
 on FalkorDB it is the internal id (an integer column; cheaper for the server to write than the
 business key, and joined without hashing millions of strings), on Neo4j the business key. A ref
-is comparable only with refs of the same export run.
+is comparable only with refs of the same export run, and only while nothing deletes nodes:
+FalkorDB gives a deleted node's id to the next node created (an entity-resolution run that merges
+workers during a report could pair a placement with the wrong worker; run them one after the other).
 """
 
 from __future__ import annotations
