@@ -36,8 +36,6 @@ def betweenness_of_edges(
 ) -> np.ndarray:
     """``betweenness`` of the graph of ``n`` nodes and these edges (``EdgeList.positions()``), as
     an array in node order: plain arrays, cheap to hand to another process."""
-    import igraph as ig
-
     if n < 3:
         return np.zeros(n)
     return _betweenness(ig.Graph(n=n, edges=edges.tolist(), directed=False), samples, seed, exact_below)

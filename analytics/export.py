@@ -63,7 +63,7 @@ class Export:
         # One string per item: FalkorDB joins a list (one call; chained '+' copies the string once
         # per field, 2.5x slower), Neo4j has no string.join and concatenates. FalkorDB's toString
         # costs as much as the rest of an item, so it is left out where the value is text already.
-        texts = [f"coalesce(toString({_ref(e) + '.id' if _ref(e) else e}), '')" for e in self.fields]
+        texts = [_neo4j_field(e) for e in self.fields]
         bare = [_falkordb_field(e, self.anchor) for e in self.fields]
         item_falkor = f"string.join([{', '.join(bare)}], '{SEP}')"
         item_neo4j = f" + '{SEP}' + ".join(texts)
@@ -100,6 +100,11 @@ class Export:
                 doc="FalkorDB: the highest internal id of the anchor label (the paging range).",
             ),
         )
+
+
+def _neo4j_field(expression: str) -> str:
+    value = f"{_ref(expression)}.id" if _ref(expression) else expression  # a ref is the business key
+    return f"coalesce(toString({value}), '')"
 
 
 def _falkordb_field(expression: str, anchor: str) -> str:
