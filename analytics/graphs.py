@@ -82,30 +82,33 @@ class EdgeList:
         return g
 
 
+def in_id_order(codes: np.ndarray, uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Re-number factorised codes so that their order is the order of their values (strings: id
+    order); -1 (missing) stays -1. Returns (new codes, the values in that order)."""
+    uniques = np.asarray(uniques, dtype=object)
+    order = np.argsort(uniques, kind="stable")
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[order] = np.arange(len(uniques))
+    return np.where(codes >= 0, rank[codes], -1), uniques[order]
+
+
 def _summed_pairs(edges: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     """One row per unordered pair (a < b, sorted by a then b), ``cols`` summed; self-loops and
     pairs with a missing end left out.
 
-    Worked out on integer codes ranked in string order: a groupby on the two id columns took
-    seconds at national scale. The sums are pandas' (same order of addition, same rounding)."""
+    Worked out on integer codes in id order: a groupby on the two id columns took seconds at
+    national scale. The sums are pandas' (same order of addition, same rounding)."""
     n = len(edges)
-    codes, uniques = pd.factorize(
-        np.concatenate([edges["a"].to_numpy(dtype=object), edges["b"].to_numpy(dtype=object)])
+    codes, ids = in_id_order(
+        *pd.factorize(np.concatenate([edges["a"].to_numpy(dtype=object), edges["b"].to_numpy(dtype=object)]))
     )
-    uniques = np.asarray(uniques, dtype=object)
-    rank = np.empty(len(uniques), dtype=np.int64)
-    rank[np.argsort(uniques, kind="stable")] = np.arange(len(uniques))
-    ra = np.where(codes[:n] >= 0, rank[codes[:n]], -1)
-    rb = np.where(codes[n:] >= 0, rank[codes[n:]], -1)
+    ra, rb = codes[:n], codes[n:]
     keep = (ra >= 0) & (rb >= 0) & (ra != rb)
-    lo, hi = np.minimum(ra[keep], rb[keep]), np.maximum(ra[keep], rb[keep])
-    pair = lo * max(len(uniques), 1) + hi
+    width = max(len(ids), 1)
+    pair = np.minimum(ra[keep], rb[keep]) * width + np.maximum(ra[keep], rb[keep])
     sums = edges.loc[keep, cols].groupby(pair, sort=True).sum()
-    by_rank = np.empty(len(uniques), dtype=object)
-    by_rank[rank] = uniques
-    first = sums.index.to_numpy() // max(len(uniques), 1)
-    second = sums.index.to_numpy() % max(len(uniques), 1)
-    out = pd.DataFrame({"a": by_rank[first], "b": by_rank[second]}, dtype=object)
+    pairs = sums.index.to_numpy()
+    out = pd.DataFrame({"a": ids[pairs // width], "b": ids[pairs % width]}, dtype=object)
     for c in cols:
         out[c] = sums[c].to_numpy()
     return out

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import export
-from analytics.graphs import EdgeList
+from analytics.graphs import EdgeList, in_id_order
 from engine.base import Engine
 
 REPORT_TABLES = [
@@ -261,18 +261,13 @@ def _pairs(groups: pd.DataFrame, key: str, member: str, max_group: int = 200, st
     larger groups are linked as a star around their first member (or left out when ``star`` is False).
     Worked out on integer codes (members ranked in string order), then turned back into ids."""
     keys, key_values = pd.factorize(groups[key].to_numpy(dtype=object))
-    members, member_values = _codes(groups[member])
-    member_values = np.asarray(member_values, dtype=object)
-    rank = np.empty(len(member_values), dtype=np.int64)
-    rank[np.argsort(member_values, kind="stable")] = np.arange(len(member_values))
+    members, member_values = in_id_order(*_codes(groups[member]))
     ok = (keys >= 0) & (members >= 0)
-    if len(key_values) * max(len(member_values), 1) < 2**62:  # (key, member rank) as one int64: a 1-D sort
-        both = np.unique(keys[ok].astype(np.int64) * len(member_values) + rank[members[ok]])
+    if len(key_values) * max(len(member_values), 1) < 2**62:  # (key, member) as one int64: a 1-D sort
+        both = np.unique(keys[ok].astype(np.int64) * len(member_values) + members[ok])
         g = np.column_stack([both // len(member_values), both % len(member_values)])
     else:
-        g = np.unique(np.column_stack([keys[ok], rank[members[ok]]]), axis=0)  # (key, member rank), sorted
-    by_rank = np.empty(len(rank), dtype=np.int64)
-    by_rank[rank] = np.arange(len(rank))
+        g = np.unique(np.column_stack([keys[ok], members[ok]]), axis=0)  # (key, member), sorted
     sizes = np.bincount(g[:, 0], minlength=len(key_values))[g[:, 0]]
     small = pd.DataFrame({"k": g[:, 0], "m": g[:, 1]})[(sizes > 1) & (sizes <= max_group)]
     both = small.merge(small, on="k")
@@ -284,9 +279,7 @@ def _pairs(groups: pd.DataFrame, key: str, member: str, max_group: int = 200, st
         hub = big[first][np.cumsum(first) - 1, 1] if len(big) else np.zeros(0, dtype=np.int64)
         parts.append((big[~first, 0], hub[~first], big[~first, 1]))
     k, a, b = (np.concatenate(x) for x in zip(*parts, strict=True))
-    return pd.DataFrame({"key": key_values[k], "a": member_values[by_rank[a]], "b": member_values[by_rank[b]]}).astype(
-        object
-    )
+    return pd.DataFrame({"key": key_values[k], "a": member_values[a], "b": member_values[b]}).astype(object)
 
 
 def _kinds(ids: pd.Index, data: GraphData) -> pd.DataFrame:
