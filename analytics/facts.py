@@ -11,10 +11,10 @@ suspicious, so that its communities are candidate rings:
 
 - R7: a sponsor (an individual) recruited >= ``min_workers`` workers (the R7 threshold of
   reference/rules.yaml). Edges: sponsor - each of its placements. Weight: 2 + 2 log2(workers / min)
-  + 1.5 per agency beyond the first.
+  + 1.5 per P3MI beyond the first (a branch counts as its head office).
 - H3: an employer with >= 2 placements on a non-work visa (visit, umrah, ...). Edges: employer -
-  each such placement. Weight: 1 + 1.5 log2(placements), +1 when household jobs go to a moratorium
-  country.
+  each such placement. Weight: 1 + 1.5 log2(placements) + 1.5 log2(1 + those in household
+  jobs in a moratorium country, which break R2 as well).
 - H4: a training institute certified more workers in a month than its capacity. Edges: institute -
   each certificate of that month. Weight: 3 + 3 log2(certificates / capacity) + 1.5 log2(1 +
   excess / 5). A certificate dated after the departure: institute - placement, weight 1.
@@ -106,9 +106,11 @@ def compute(
 
     # R7: sponsors recruiting many workers, for several agencies
     sp = pl[pl["sponsor"].notna() & (pl["sponsor"] != "")]
+    # a sponsor working for a company's branches feeds one P3MI
+    heads = sp["agency"].map(data.head_office).fillna(sp["agency"])
     grp = sp.groupby("sponsor")
     workers = grp["worker_key"].nunique()
-    agencies = grp["agency"].nunique()
+    agencies = heads.groupby(sp["sponsor"]).nunique()
     positions = _positions(sp["sponsor"])
     for s in workers.index[workers >= k_sponsor]:
         n, m = int(workers[s]), int(agencies[s])
@@ -120,7 +122,8 @@ def compute(
                 "rule": "R7",
                 "entity": s,
                 "weight": w,
-                "text": f"Sponsor {_name(data, s)} (an individual) recruited {n} workers for {m} agencies",
+                "text": f"Sponsor {_name(data, s)} (an individual) recruited {n} workers for {m} "
+                + ("P3MIs" if m > 1 else "P3MI"),
                 "evidence": list(members),
             }
         )
@@ -137,7 +140,7 @@ def compute(
         morat = int(in_moratorium[rows].sum())
         # most frequent first; ties in order of appearance (as value_counts)
         visas = ", ".join(f"{v} {c}" for v, c in Counter(visa[rows]).most_common())
-        w = 1 + 1.5 * math.log2(len(rows)) + (1.0 if morat >= 2 else 0.0)
+        w = 1 + 1.5 * math.log2(len(rows)) + 1.5 * math.log2(1 + morat)
         text = f"{len(rows)} workers at employer {_name(data, e)} arrived on non-work visas ({visas})"
         if morat:
             text += f"; {morat} in household jobs in a moratorium country"

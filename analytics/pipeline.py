@@ -47,6 +47,10 @@ class Analysis(Suspicion):
 
 
 ORG_LEIDEN_ITERATIONS = 2
+# Suspicion clusters: modularity measured at the scale of a 100-edge neighbourhood, whatever the
+# network's size (communities.leiden). On generated data any scale from 50 to 250 gives the same
+# ring recovery (bench/bench_communities.py); plain modularity returned the connected components.
+RING_SCALE = 100.0
 SIDE_BETWEENNESS_EDGES = 500_000
 
 
@@ -89,7 +93,7 @@ def analyse(
     aa = projections.agency_agency(data)
     fact_frame, edges = facts.compute(data, agency_edges=aa)
     risk = facts.risk_network(data, fact_frame, edges)
-    membership = communities.leiden(risk, seed=seed)
+    membership = communities.leiden(risk, seed=seed, scale=RING_SCALE)
     scored = scoring.score_groups(data, fact_frame, membership)
     ent = scoring.score_entities(data, fact_frame)
     suspicion = Suspicion(seed, data, fact_frame, risk, scored, membership, ent)

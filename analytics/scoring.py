@@ -8,7 +8,10 @@ Points, per cluster (a community of the suspicion network, or of the organisatio
   placements count too;
 - non-procedural share: 4 x the share of member placements that look non-procedural (non-work
   visa, or known only from the embassy register), when the cluster has at least 3 placements;
-- concentration: when few sponsors feed many agencies, 2 x log2(agencies reached / sponsors);
+  placements that an H3 finding of a member employer names already are left out (one finding,
+  counted once);
+- concentration: when several sponsors feed many P3MIs (branches count as their head office),
+  2 x log2(P3MIs reached / sponsors); a lone sponsor's P3MIs are in its own R7 finding;
 - red-flag density: 4 x the share of members carrying a written-back red flag;
 - growth: when the last 12 months of the data hold at least 3 of its placements and more than
   1.5 times the 12 months before, min(3, log2(recent / (previous + 1))).
@@ -121,27 +124,43 @@ def score_groups(
     np_count = _per_group(place_at, len(groups), weights=nonproc)
     share = pd.Series(np.divide(np_count, n_pl.to_numpy(), out=np.zeros(len(groups)), where=n_pl.to_numpy() > 0))
     share.index = groups
-    npl_ids = _first_per_group(place_of.index.to_numpy()[nonproc], place_of.to_numpy()[nonproc], 20)
-    for c in groups[(n_pl >= 3) & (share > 0)]:
+    # points only for the placements no H3 finding of the cluster names already: an employer's
+    # non-procedural cluster is one finding, not two
+    h3 = f_direct[f_direct["kind"] == "non_procedural_cluster"]
+    told_in = pd.Series(
+        np.repeat(h3["cluster"].to_numpy(), [len(ev) for ev in h3["evidence"]]),
+        index=[p for ev in h3["evidence"] for p in ev],
+        dtype=object,
+    )
+    told_in = told_in[place_of.reindex(told_in.index).to_numpy() == told_in.to_numpy()]
+    new_np = nonproc & ~within(place_of.index, told_in.index)
+    extra = _per_group(place_at, len(groups), weights=new_np)
+    npl_ids = _first_per_group(place_of.index.to_numpy()[new_np], place_of.to_numpy()[new_np], 20)
+    with_h3 = set(h3["cluster"])
+    for c in groups[(n_pl >= 3) & (extra > 0)]:
+        more = extra[groups.get_loc(c)] / n_pl[c]
         rows.append(
             (
                 c,
-                4.0 * share[c],
+                4.0 * more,
                 "H3",
                 "non_procedural_share",
-                f"{share[c]:.0%} of its {n_pl[c]} placements look non-procedural (non-work visa or embassy "
-                "register only)",
+                f"{more:.0%} of its {n_pl[c]} placements look non-procedural (non-work visa or embassy "
+                "register only)"
+                + (", besides those of its employers' non-procedural clusters" if c in with_h3 else ""),
                 npl_ids.get(c, []),
             )
         )
 
     # concentration: sponsors feeding agencies
     sp = pl[["sponsor", "agency"]].iloc[at].assign(cluster=place_of.to_numpy()).dropna()
+    sp["agency"] = sp["agency"].map(data.head_office).fillna(sp["agency"])  # a branch is its head's P3MI
     if len(sp):
         sponsors = sp.drop_duplicates(["cluster", "sponsor"])  # first appearances, in order
         n_sp = sponsors["cluster"].value_counts()
         n_ag = sp.drop_duplicates(["cluster", "agency"])["cluster"].value_counts().reindex(n_sp.index)
-        fed = n_sp.index[n_ag.to_numpy() >= 2 * n_sp.to_numpy()]
+        # one sponsor's agencies are told by its own R7 finding: concentration is about several sponsors
+        fed = n_sp.index[(n_ag.to_numpy() >= 2 * n_sp.to_numpy()) & (n_sp.to_numpy() >= 2)]
         who = _first_per_group(sponsors["sponsor"].to_numpy(dtype=object), sponsors["cluster"].to_numpy(), 10)
         for c in sorted(fed):
             rows.append(

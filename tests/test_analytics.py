@@ -94,6 +94,71 @@ def test_algorithms_on_a_known_graph() -> None:
     assert (centrality.betweenness(g, samples=8, exact_below=3) >= 0).all()
 
 
+def _star(hub: str, leaves: list[str]) -> list[tuple[str, str]]:
+    return [(hub, leaf) for leaf in leaves]
+
+
+def test_ring_clusters_do_not_depend_on_the_size_of_the_network() -> None:
+    """A sponsor whose six placements touch a revoked agency's ring through one shared placement is
+    a group of its own, in a small network and in a national one. Plain modularity merges them once
+    the network is large (the resolution limit): the suspicion clusters use a fixed scale."""
+    from analytics.graphs import EdgeList
+
+    ring = [f"PL-A{i:02d}" for i in range(30)]
+    sponsor = [f"PL-S{i}" for i in range(5)] + [ring[0]]
+    for background in (10, 4000):  # unrelated sponsors' stars: 3,000 and 1,000,000 workers' worth
+        rows = _star("AG-1", ring) + _star("SP-1", sponsor)
+        for b in range(background):
+            rows += _star(f"SP-X{b:04d}", [f"PL-X{b:04d}-{i}" for i in range(5)])
+        el = EdgeList.build(pd.DataFrame(rows, columns=["a", "b"]))
+        scaled = communities.leiden(el, seed=1, scale=100)
+        assert scaled["SP-1"] != scaled["AG-1"], background
+        assert (scaled[ring] == scaled["AG-1"]).sum() >= 29  # the ring stays whole (its shared leaf may go)
+        assert (scaled[sponsor[:5]] == scaled["SP-1"]).all()
+        if background == 4000:
+            plain = communities.leiden(el, seed=1)
+            assert plain["SP-1"] == plain["AG-1"]  # why the scale is there
+
+
+def test_each_finding_is_counted_once(data_and_engine) -> None:  # type: ignore[no-untyped-def]
+    """A sponsor's P3MIs are head offices (its branches are the same company); an employer's
+    non-procedural placements earn its H3 finding, not a second 'non-procedural share' on top; and
+    concentration is about several sponsors (one sponsor's P3MIs are in its R7 finding)."""
+    import re
+
+    from analytics import facts, scoring
+
+    data, eng = data_and_engine
+    found, _ = facts.compute(data, min_workers=2)
+    r7 = found[found["kind"] == "sponsor_ring"]
+    assert len(r7) > 10
+    checked = 0
+    for r in r7.head(40).itertuples():
+        rows = eng.read(
+            "MATCH (s:Sponsor {id: $s})<-[:RECRUITED_BY]-(:Placement)-[:PLACED_BY]->(a:Agency) "
+            "OPTIONAL MATCH (a)-[:BRANCH_OF]->(h:Agency) "
+            "RETURN count(DISTINCT coalesce(h.id, a.id)) AS heads, count(DISTINCT a.id) AS agencies",
+            {"s": r.entity},
+        )
+        assert int(re.search(r"for (\d+) P3MI", r.text).group(1)) == rows[0]["heads"], r.text
+        checked += rows[0]["agencies"] > rows[0]["heads"]
+    assert checked > 0  # some sponsors worked for a branch and its head office
+
+    fact_frame, edges = facts.compute(data)
+    risk = facts.risk_network(data, fact_frame, edges)
+    membership = communities.leiden(risk, seed=1, scale=100)
+    scored = scoring.score_groups(data, fact_frame, membership)
+    c = scored.contributions
+    h3 = fact_frame[fact_frame["kind"] == "non_procedural_cluster"].merge(
+        membership.rename("cluster"), left_on="entity", right_index=True
+    )
+    assert len(h3) > 0
+    for r in h3.itertuples():
+        share = c[(c["cluster"] == r.cluster) & (c["kind"] == "non_procedural_share")]
+        assert not set(r.evidence) & {p for ev in share["evidence"] for p in ev}
+    assert all(len(ev) >= 2 for ev in c.loc[c["kind"] == "concentration", "evidence"])
+
+
 def test_planted_rings_rank_high(loaded: Engine, dataset) -> None:  # type: ignore[no-untyped-def]
     from bench.bench_communities import evaluate
 
