@@ -127,13 +127,11 @@ def score_groups(
     # points only for the placements no H3 finding of the cluster names already: an employer's
     # non-procedural cluster is one finding, not two
     h3 = f_direct[f_direct["kind"] == "non_procedural_cluster"]
-    told_in = pd.Series(
-        np.repeat(h3["cluster"].to_numpy(), [len(ev) for ev in h3["evidence"]]),
-        index=[p for ev in h3["evidence"] for p in ev],
-        dtype=object,
-    )
-    told_in = told_in[place_of.reindex(told_in.index).to_numpy() == told_in.to_numpy()]
-    new_np = nonproc & ~within(place_of.index, told_in.index)
+    told = pl.index.get_indexer([p for ev in h3["evidence"] for p in ev])  # rows of pl, like ``at``
+    told_in = np.repeat(h3["cluster"].to_numpy(), [len(ev) for ev in h3["evidence"]])
+    told_here = pd.Series(told_in[told >= 0], index=told[told >= 0])
+    same = pd.Series(place_of.to_numpy(), index=at).reindex(told_here.index).to_numpy() == told_here.to_numpy()
+    new_np = nonproc & ~np.isin(at, told_here.index[same])
     extra = _per_group(place_at, len(groups), weights=new_np)
     npl_ids = _first_per_group(place_of.index.to_numpy()[new_np], place_of.to_numpy()[new_np], 20)
     with_h3 = set(h3["cluster"])
