@@ -48,8 +48,8 @@ class Analysis(Suspicion):
 
 ORG_LEIDEN_ITERATIONS = 2
 # Suspicion clusters: modularity measured at the scale of a 100-edge neighbourhood, whatever the
-# network's size (communities.leiden). On generated data any scale from 50 to 250 gives the same
-# ring recovery (bench/bench_communities.py); plain modularity returned the connected components.
+# network's size (communities.leiden). On generated data any scale from 67 to 250 meets the ring
+# recovery targets (bench/bench_communities.py); plain modularity returned the connected components.
 RING_SCALE = 100.0
 SIDE_BETWEENNESS_EDGES = 500_000
 
