@@ -255,7 +255,8 @@ def compute(
             }
         )
         edges.append((m, a, "tainted_partner"))
-    by_bad = pl[within(pl["agency"], bad.index)]
+    codes, agencies_named = data.codes("agency")  # hashed once for all the projections
+    by_bad = pl[np.isin(codes, np.flatnonzero(within(agencies_named, bad.index)))]
     since = by_bad["agency"].map(bad["status_date"]).fillna("")
     when = by_bad["departure_date"].fillna("")
     after = by_bad[(since != "") & (when != "") & (when >= since)]

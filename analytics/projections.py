@@ -253,7 +253,22 @@ def load(engine: Engine, threads: int = 3, extra: tuple[str, ...] = ()) -> Graph
         # only the extra tables: the others live on in the frames above (at 1 M workers the
         # per-placement tables are ~13 M more strings to keep)
         raw={n: t[n] for n in extra},
+        _column_codes=_worker_key_codes(worker_node, pl["worker_key"]),
     )
+
+
+def _worker_key_codes(worker_node: pd.Series, worker_key: pd.Series) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The codes of ``worker_key`` (``GraphData.codes``) from the workers' refs when they are
+    integers (FalkorDB): the same codes as factorising the 2.6 M key strings at 1 M workers, which
+    took a second. A placement without a worker is its own key: a number past every ref."""
+    refs = worker_node.to_numpy()
+    if refs.dtype.kind != "i":
+        return {}
+    keys = np.where(refs >= 0, refs, refs.max(initial=0) + 1 + np.arange(len(refs)))
+    codes, uniques = pd.factorize(keys)
+    first = np.empty(len(uniques), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]  # each code's first row (the last write wins)
+    return {"worker_key": (codes, worker_key.to_numpy(dtype=object)[first])}
 
 
 def _pairs(groups: pd.DataFrame, key: str, member: str, max_group: int = 200, star: bool = False) -> pd.DataFrame:

@@ -266,6 +266,31 @@ def test_first_values_join_the_same_on_engine_refs_and_on_business_keys() -> Non
     assert by_int[0].isna().sum() == len(set(refs) - set(linked)) > 0
 
 
+def test_integer_shortcuts_equal_the_plain_pandas_answers(data_and_engine) -> None:  # type: ignore[no-untyped-def]
+    """Worker keys coded from the engine's refs, and the placements owned by organisation
+    communities found on codes, are what factorising and mapping the id strings give."""
+    import numpy as np
+
+    from analytics.pipeline import _owned_placements
+    from analytics.projections import _codes
+
+    data, eng = data_and_engine
+    fresh = projections.load(eng)
+    assert "worker_key" in fresh._column_codes  # coded at load from FalkorDB's integer refs
+    codes, values = fresh.worker_codes
+    plain_codes, plain_values = _codes(data.placements["worker_key"])
+    np.testing.assert_array_equal(codes, plain_codes)
+    np.testing.assert_array_equal(values, plain_values)
+
+    org = projections.organisation_network(data)
+    members = communities.leiden(org, seed=1, iterations=2)
+    pl = data.placements
+    owner = pl["agency"].where(pl["agency"].notna(), pl["employer"]).dropna()
+    expected = owner.map(members).dropna().astype(int)
+    pd.testing.assert_series_equal(_owned_placements(data, members), expected, check_names=False)
+    assert len(expected) > 1000
+
+
 def test_betweenness_in_a_side_process_equals_the_in_process_one() -> None:
     """The report computes the organisation network's betweenness in its spawned side process from
     plain arrays: the scores must be those of ``centrality.betweenness`` (exact and sampled)."""
