@@ -106,11 +106,9 @@ def compute(
 
     # R7: sponsors recruiting many workers, for several agencies
     sp = pl[pl["sponsor"].notna() & (pl["sponsor"] != "")]
-    # a sponsor working for a company's branches feeds one P3MI
-    heads = sp["agency"].map(data.head_office).fillna(sp["agency"])
     grp = sp.groupby("sponsor")
     workers = grp["worker_key"].nunique()
-    agencies = heads.groupby(sp["sponsor"]).nunique()
+    agencies = data.p3mi(sp["agency"]).groupby(sp["sponsor"]).nunique()
     positions = _positions(sp["sponsor"])
     for s in workers.index[workers >= k_sponsor]:
         n, m = int(workers[s]), int(agencies[s])

@@ -145,6 +145,11 @@ class GraphData:
         heads.loc[br.index.intersection(heads.index)] = br
         return heads
 
+    def p3mi(self, agencies: pd.Series) -> pd.Series:
+        """The P3MI (head office) of each agency id: a branch is its head office's company; an id
+        the registry does not know stands for itself."""
+        return agencies.map(self.head_office).fillna(agencies)
+
 
 def _first_values(keys: pd.Index | pd.Series, tables: list[tuple[pd.DataFrame, str, str]]) -> list[pd.Series]:
     """For each (frame, key column, value column): per key of ``keys``, the value of the frame's

@@ -124,14 +124,13 @@ def score_groups(
     np_count = _per_group(place_at, len(groups), weights=nonproc)
     share = pd.Series(np.divide(np_count, n_pl.to_numpy(), out=np.zeros(len(groups)), where=n_pl.to_numpy() > 0))
     share.index = groups
-    # points only for the placements no H3 finding of the cluster names already: an employer's
+    # points only for the placements no H3 finding of the same cluster names already: an employer's
     # non-procedural cluster is one finding, not two
     h3 = f_direct[f_direct["kind"] == "non_procedural_cluster"]
-    told = pl.index.get_indexer([p for ev in h3["evidence"] for p in ev])  # rows of pl, like ``at``
-    told_in = np.repeat(h3["cluster"].to_numpy(), [len(ev) for ev in h3["evidence"]])
-    told_here = pd.Series(told_in[told >= 0], index=told[told >= 0])
-    same = pd.Series(place_of.to_numpy(), index=at).reindex(told_here.index).to_numpy() == told_here.to_numpy()
-    new_np = nonproc & ~np.isin(at, told_here.index[same])
+    named = pl.index.get_indexer([p for ev in h3["evidence"] for p in ev])  # rows of pl, like ``at``
+    named_by = np.repeat(h3["cluster"].to_numpy(), [len(ev) for ev in h3["evidence"]])
+    in_cluster = pd.Series(place_of.to_numpy(), index=at).reindex(named).to_numpy()
+    new_np = nonproc & ~np.isin(at, named[in_cluster == named_by])
     extra = _per_group(place_at, len(groups), weights=new_np)
     npl_ids = _first_per_group(place_of.index.to_numpy()[new_np], place_of.to_numpy()[new_np], 20)
     with_h3 = set(h3["cluster"])
@@ -152,7 +151,7 @@ def score_groups(
 
     # concentration: sponsors feeding agencies
     sp = pl[["sponsor", "agency"]].iloc[at].assign(cluster=place_of.to_numpy()).dropna()
-    sp["agency"] = sp["agency"].map(data.head_office).fillna(sp["agency"])  # a branch is its head's P3MI
+    sp["agency"] = data.p3mi(sp["agency"])
     if len(sp):
         sponsors = sp.drop_duplicates(["cluster", "sponsor"])  # first appearances, in order
         n_sp = sponsors["cluster"].value_counts()
