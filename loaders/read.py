@@ -287,12 +287,16 @@ def _read_header(path: Path, mapping: SourceMapping) -> list[str]:
         raise FileError(f"{path}: empty file, expected a header line")
     if b"\x00" in head:
         raise FileError(f"{path}: binary data, not a {mapping.delimiter!r}-separated CSV file")
-    first_line = head.split(b"\n", 1)[0].rstrip(b"\r")
+    # a line ends at \n, \r\n or a lone \r, as for the CSV reader proper (pyarrow)
+    first_line = (head.splitlines() or [b""])[0]
     try:
         text = first_line.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FileError(f"{path}, line 1: not UTF-8 text (agencies must export UTF-8)") from None
-    header = next(csv.reader([text], delimiter=mapping.delimiter), [])
+    try:
+        header = next(csv.reader([text], delimiter=mapping.delimiter), [])
+    except csv.Error as e:
+        raise FileError(f"{path}, line 1: not a readable CSV header ({e})") from None
     header = [h.strip() for h in header]
     missing = [c for c in mapping.required_columns if c not in header]
     if missing:

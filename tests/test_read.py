@@ -292,6 +292,18 @@ def test_latin1_header_is_a_file_error(tmp_path: Path) -> None:
     assert "UTF-8" in error_of(path)
 
 
+def test_lines_ending_in_a_lone_carriage_return_are_read(tmp_path: Path) -> None:
+    """Old Mac line ends (a bare \r) end the header line too, as in the CSV reader proper: the header
+    check used to pass the whole file to csv, which raised instead of a result or a file error."""
+    path = tmp_path / "lpk_registry.csv"
+    path.write_bytes(b"no_izin,nama_lpk\rLPK-1,LPK Maju\r")
+    rows, rejects = read_file(path).read_all()
+    assert rows["lpk.licence_no"].tolist() == ["LPK-1"] and rows["lpk.name"].tolist() == ["LPK Maju"]
+    assert rows["_row"].tolist() == [2] and rejects.empty
+    path.write_bytes(b"no_izin,nama\rlpk,x\n")
+    assert "nama_lpk" in error_of(path)
+
+
 def test_binary_garbage_is_a_file_error(tmp_path: Path) -> None:
     path = tmp_path / "bp2mi_penempatan_a.csv"
     path.write_bytes(bytes(range(256)) * 20)
