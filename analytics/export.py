@@ -367,6 +367,8 @@ def table(engine: Engine, name: str) -> pd.DataFrame:
         for column in tbl.columns:
             col = column.combine_chunks()
             same &= pc.equal(col.slice(1), col.slice(0, rows - 1)).to_numpy(zero_copy_only=False)
+            if not same.any():  # e.g. a unique first column (one item per node): no duplicates
+                break
         tbl = tbl.filter(pa.array(np.concatenate(([True], ~same))))
     frame = tbl.to_pandas()
     return frame.astype({c: object for c in export.columns if c not in as_int})

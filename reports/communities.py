@@ -184,7 +184,11 @@ def build(analysis: Analysis, engine: Engine | None, explanations: pd.DataFrame 
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
-    return [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()} for r in df.to_dict("records")]
+    """Rows as dicts of plain Python values (``tolist`` turns numpy scalars into ints and floats),
+    built column by column: ``to_dict("records")`` took seconds at national scale."""
+    columns = [str(c) for c in df.columns]
+    values = [df[c].tolist() for c in df.columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def write_communities_report(engine: Engine, out: Path, seed: int = 1, analysis: Analysis | None = None) -> Path:

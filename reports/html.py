@@ -77,10 +77,12 @@ def pyplot() -> ModuleType:
 def write_csv(path: Path, rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(columns), extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: ("|".join(v) if isinstance(v, list | tuple) else v) for k, v in row.items()})
+        writer = csv.writer(fh)  # a missing key is written empty; lists as a|b|c
+        writer.writerow(columns)
+        writer.writerows(
+            [("|".join(v) if isinstance(v, list | tuple) else v) for v in (row.get(k, "") for k in columns)]
+            for row in rows
+        )
     return path
 
 

@@ -39,6 +39,12 @@ def test_report_files_hold_the_ranked_clusters(loaded: Engine, tmp_path: Path) -
     # explanations trace to source records
     assert first["explanation"] and any(e["records"] for e in first["explanation"])
     assert any(":" in r for e in first["explanation"] for r in e["records"])
+    # the CSV files hold the same data (lists joined with |)
+    reasons = [r for r in csv.DictReader((out / "explanations.csv").open(encoding="utf-8")) if r["rank"] == "1"]
+    assert [r["records"] for r in reasons] == ["|".join(e["records"]) for e in first["explanation"]]
+    assert [r["text"] for r in reasons] == [e["text"] for e in first["explanation"]]
+    members = [r for r in csv.DictReader((out / "cluster_members.csv").open(encoding="utf-8")) if r["rank"] == "1"]
+    assert sorted(r["entity"] for r in members) == first["member_ids"]
     # self-contained: no remote resources, pictures inline
     assert not re.search(r"https?://", html)
     assert "<script src" not in html and "<link" not in html
