@@ -31,16 +31,6 @@ def betweenness(graph: nx.Graph | EdgeList, samples: int = 500, seed: int = 1, e
     return pd.Series(scores, index=pd.Index(el.ids, name="id"), name="betweenness")
 
 
-def betweenness_of_edges(
-    n: int, edges: np.ndarray, samples: int = 500, seed: int = 1, exact_below: int = 5000
-) -> np.ndarray:
-    """``betweenness`` of the graph of ``n`` nodes and these edges (``EdgeList.positions()``), as
-    an array in node order: plain arrays, cheap to hand to another process."""
-    if n < 3:
-        return np.zeros(n)
-    return _betweenness(ig.Graph(n=n, edges=edges.tolist(), directed=False), samples, seed, exact_below)
-
-
 def _betweenness(g: ig.Graph, samples: int, seed: int, exact_below: int) -> np.ndarray:
     n = g.vcount()
     scale = 2.0 / ((n - 1) * (n - 2))

@@ -42,7 +42,7 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics.graphs import EdgeList, within
-from analytics.projections import GraphData, agency_agency
+from analytics.projections import IDENTIFIERS, GraphData, agency_agency
 from loaders.normalize import org_name_norm
 from reference.jobs import rules
 
@@ -95,7 +95,8 @@ def _name(data: GraphData, i: str) -> str:
 def compute(
     data: GraphData, min_workers: int | None = None, agency_edges: EdgeList | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """All facts, and the suspicion-network edges (a, b, kind, weight) they imply."""
+    """All facts, and the suspicion-network edges (a, b, kind, weight) they imply. ``agency_edges``:
+    ``projections.agency_agency`` (its shared-identifier links are the ones read)."""
     cfg = rules()
     k_sponsor = int(min_workers or cfg["individual_placer"]["min_workers"])
     moratorium = set(cfg["moratorium"]["countries"])
@@ -199,7 +200,7 @@ def compute(
         edges.append((row["lpk"], p, "certificate_after_departure"))
 
     # H1: agencies of different head offices sharing identifiers
-    aa = (agency_edges or agency_agency(data)).edges
+    aa = (agency_edges or agency_agency(data, IDENTIFIERS)).edges
     ident = aa[aa[["directors", "phones", "addresses"]].sum(axis=1) > 0]
     names = pa.array([n if isinstance(n, str) else None for n in data.agencies["name"]], pa.string())
     norm = dict(zip(data.agencies.index, org_name_norm(names).to_pylist(), strict=True))

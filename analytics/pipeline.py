@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analytics import centrality, communities, export, facts, projections, scoring
+from analytics import communities, export, facts, organisation, projections, scoring
 from analytics.graphs import EdgeList, within
 from analytics.projections import GraphData
 from engine.base import Engine
@@ -47,12 +47,10 @@ class Analysis(Suspicion):
     timings: dict[str, float] = field(default_factory=dict)
 
 
-ORG_LEIDEN_ITERATIONS = 2
 # Suspicion clusters: modularity measured at the scale of a 100-edge neighbourhood, whatever the
 # network's size (communities.leiden). On generated data any scale from 67 to 250 meets the ring
 # recovery targets (bench/bench_communities.py); plain modularity returned the connected components.
 RING_SCALE = 100.0
-SIDE_BETWEENNESS_EDGES = 500_000
 
 
 def _owned_placements(data: GraphData, org_members: pd.Series) -> pd.Series:
@@ -94,7 +92,8 @@ def analyse(
     """Run everything. Red flags: those written back on the nodes (``jejak flags --write-back``);
     with ``fresh_flags``, the rules are run now instead (slower). ``after_clusters`` is called with
     the suspicion clusters as soon as they are known (the report starts drawing them then).
-    ``side``: another process, where the organisation network's betweenness runs meanwhile."""
+    ``side``: another process, where the organisation network is analysed meanwhile
+    (``analytics.organisation``)."""
     t: dict[str, float] = {}
     t0 = time.perf_counter()
     if data is None:
@@ -106,7 +105,10 @@ def analyse(
     t["export"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
-    aa = projections.agency_agency(data)
+    aa = projections.agency_agency(data, projections.IDENTIFIERS)
+    # The organisation network is analysed in the side process, when there is one, meanwhile.
+    org_inputs = projections.organisation_inputs(data, aa)
+    org_job = side.submit(organisation.analyse, org_inputs, seed, betweenness_samples) if side is not None else None
     fact_frame, edges = facts.compute(data, agency_edges=aa)
     risk = facts.risk_network(data, fact_frame, edges)
     membership = communities.leiden(risk, seed=seed, scale=RING_SCALE)
@@ -118,26 +120,12 @@ def analyse(
         after_clusters(suspicion)
 
     t2 = time.perf_counter()
-    org = projections.organisation_network(data, aa)
-    # The slowest algorithm at national scale (4 s on 2.2 M edges) runs in the side process, on
-    # plain arrays. On a small network it runs here: the side process is still drawing then.
-    between = (
-        side.submit(centrality.betweenness_of_edges, len(org), org.positions(), betweenness_samples, seed)
-        if side is not None and len(org.edges) >= SIDE_BETWEENNESS_EDGES
-        else None
-    )
-    # Two Leiden iterations (igraph's default), not "until stable": on the 1 M-worker organisation
-    # network (270k nodes, 2.2 M edges) that is 1.2 s instead of 12 s for 0.8 % less modularity.
-    # The suspicion clusters (above) run until stable: they are small and their ranking is the finding.
-    org_members = communities.leiden(org, seed=seed, iterations=ORG_LEIDEN_ITERATIONS)
+    found = org_job.result() if org_job is not None else organisation.analyse(org_inputs, seed, betweenness_samples)
+    org = found.network(data)
+    org_members = found.community
     extra = _owned_placements(data, org_members)
     org_scored = scoring.score_groups(data, fact_frame, org_members, extra_placements=extra)
-    pr = centrality.pagerank(org)
-    if between is None:
-        bt = centrality.betweenness(org, samples=betweenness_samples, seed=seed)
-    else:
-        bt = pd.Series(between.result(), index=pd.Index(org.ids, name="id"), name="betweenness")
-    brokers = pd.DataFrame({"pagerank": pr, "betweenness": bt})
+    brokers = pd.DataFrame({"pagerank": found.pagerank, "betweenness": found.betweenness})
     brokers["kind"] = org.nodes["kind"].reindex(brokers.index)
     brokers["name"] = [data.names.get(i, "") for i in brokers.index]
     brokers["community"] = org_members.reindex(brokers.index)

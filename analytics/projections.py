@@ -31,11 +31,13 @@ the facts that make a link suspicious.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics import export
 from analytics.graphs import EdgeList, in_id_order
@@ -109,12 +111,25 @@ class GraphData:
 
     @cached_property
     def placement_dates(self) -> pd.Series:
-        """Placement id -> when it happened: departure, else arrival, else registration (NaT if none)."""
+        """Placement id -> when it happened: departure, else arrival, else registration (NaT if none).
+        Parsed in Arrow as the loaders store dates (YYYY-MM-DD), anything else by pandas (ISO 8601):
+        pandas alone took a second and a half at national scale."""
         pl = self.placements
-        when = pl["departure_date"].fillna("")
-        for col in ("arrival_date", "registration_date"):
-            when = when.where(when != "", pl[col].fillna(""))
-        return pd.to_datetime(when.replace("", None), errors="coerce", format="ISO8601")
+        texts = [
+            pa.array(pl[c].to_numpy(dtype=object), pa.string(), from_pandas=True)
+            for c in ("departure_date", "arrival_date", "registration_date")
+        ]
+        text = pc.coalesce(*(pc.if_else(pc.equal(t, ""), pa.scalar(None, pa.string()), t) for t in texts))
+        when = pd.Series(
+            pc.strptime(text, format="%Y-%m-%d", unit="us", error_is_null=True).to_numpy(zero_copy_only=False),
+            index=pl.index,
+            name="departure_date",
+        )
+        other = np.flatnonzero(when.isna().to_numpy() & pc.is_valid(text).to_numpy(zero_copy_only=False))
+        if len(other):
+            parsed = pd.to_datetime(text.take(other).to_pandas(), errors="coerce", format="ISO8601")
+            when.iloc[other] = parsed.to_numpy()
+        return when
 
     @cached_property
     def flows(self) -> pd.DataFrame:
@@ -319,11 +334,16 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _distinct_workers(data: GraphData, left: str, right: str) -> pd.DataFrame:
-    """(a, b, weight): pairs named together on placements, weighted by their distinct workers.
-    On integer codes: a groupby-nunique over string columns cost ten times as much."""
-    lc, lu = data.codes(left)
-    rc, ru = data.codes(right)
-    wc, wu = data.worker_codes
+    """(a, b, weight): pairs named together on placements, weighted by their distinct workers."""
+    return distinct_worker_pairs(data.codes(left), data.codes(right), data.worker_codes)
+
+
+def distinct_worker_pairs(
+    left: tuple[np.ndarray, np.ndarray], right: tuple[np.ndarray, np.ndarray], workers: tuple[np.ndarray, np.ndarray]
+) -> pd.DataFrame:
+    """``_distinct_workers`` on the columns' integer codes and values (``GraphData.codes``): a
+    groupby-nunique over string columns cost ten times as much."""
+    (lc, lu), (rc, ru), (wc, wu) = left, right, workers
     ok = (lc >= 0) & (rc >= 0) & (wc >= 0)
     pair = lc[ok].astype(np.int64) * len(ru) + rc[ok]
     if len(lu) * len(ru) * len(wu) < 2**62:  # one int64 per (pair, worker): hashed, not sorted
@@ -355,24 +375,28 @@ def sponsor_agency(data: GraphData) -> EdgeList:
 
 
 AGENCY_SHARED = ("directors", "phones", "addresses", "sponsors", "partners", "movers")
+IDENTIFIERS = ("directors", "phones", "addresses")  # the shared-identifier links (rule H1)
 
 
-def agency_agency(data: GraphData) -> EdgeList:
+def agency_agency(data: GraphData, shared: tuple[str, ...] = AGENCY_SHARED) -> EdgeList:
+    """``shared``: only these kinds of link (the other columns are 0). ``IDENTIFIERS`` is all the
+    report needs, and leaves out the costly ones at scale (sponsors and movers: pairs over every
+    placement)."""
     heads = data.head_office
     links = data.agency_links
     kinds = {"director": "directors", "phone": "phones", "address": "addresses", "partner": "partners"}
     frames = []
     for kind, attr in kinds.items():
-        p = _pairs(links[links["kind"] == kind].rename(columns={"value": "key_", "agency": "m"}), "key_", "m")
-        frames.append(p.assign(**{attr: 1}))
+        if attr in shared:
+            p = _pairs(links[links["kind"] == kind].rename(columns={"value": "key_", "agency": "m"}), "key_", "m")
+            frames.append(p.assign(**{attr: 1}))
     pl = data.placements
-    frames.append(
-        _pairs(pl[["sponsor", "agency"]].rename(columns={"sponsor": "key_", "agency": "m"}), "key_", "m").assign(
-            sponsors=1
-        )
-    )
-    moves = pl[["worker", "agency"]].dropna()
-    frames.append(_pairs(moves.rename(columns={"worker": "key_", "agency": "m"}), "key_", "m").assign(movers=1))
+    if "sponsors" in shared:
+        sponsors = pl[["sponsor", "agency"]].rename(columns={"sponsor": "key_", "agency": "m"})
+        frames.append(_pairs(sponsors, "key_", "m").assign(sponsors=1))
+    if "movers" in shared:
+        moves = pl[["worker", "agency"]].dropna().rename(columns={"worker": "key_", "agency": "m"})
+        frames.append(_pairs(moves, "key_", "m").assign(movers=1))
     e = pd.concat(frames, ignore_index=True).fillna(0)
     e = e[heads.reindex(e["a"]).to_numpy() != heads.reindex(e["b"]).to_numpy()]  # same organisation
     for c in AGENCY_SHARED:
@@ -410,22 +434,56 @@ def worker_worker(data: GraphData, engine: Engine | None = None, max_group: int 
     return el
 
 
-def organisation_network(data: GraphData, agency_links: EdgeList | None = None) -> EdgeList:
-    frames = []
-    for left, right in (
-        ("agency", "partner"),
-        ("agency", "employer"),
-        ("partner", "employer"),
-        ("sponsor", "agency"),
-        ("lpk", "agency"),
-    ):
-        frames.append(_distinct_workers(data, left, right))
+# organisations named together on placements (edges weighted by distinct workers)
+ORG_PAIRS = (
+    ("agency", "partner"),
+    ("agency", "employer"),
+    ("partner", "employer"),
+    ("sponsor", "agency"),
+    ("lpk", "agency"),
+)
+
+
+@dataclass
+class OrganisationInputs:
+    """What the organisation network is made of, as plain arrays and small frames: cheap to hand to
+    another process (the report builds and analyses it in its side process)."""
+
+    columns: dict[str, tuple[np.ndarray, np.ndarray]]  # organisation column -> codes, values
+    workers: tuple[np.ndarray, np.ndarray]  # the placements' worker-key codes, values
+    links: pd.DataFrame  # a, b, weight: registered partnerships, branches, shared identifiers
+
+    def edges(self) -> EdgeList:
+        """The organisation network without node attributes (``organisation_network`` adds them)."""
+        frames = [
+            distinct_worker_pairs(self.columns[left], self.columns[right], self.workers) for left, right in ORG_PAIRS
+        ]
+        e = pd.concat([*frames, self.links], ignore_index=True)
+        ids = pd.Index(pd.unique(np.concatenate([e["a"].to_numpy(), e["b"].to_numpy()])))
+        return EdgeList.build(e, pd.DataFrame(index=ids), "organisation_network")
+
+
+def organisation_inputs(data: GraphData, agency_links: EdgeList | None = None) -> OrganisationInputs:
+    """``agency_links``: ``agency_agency`` (its shared-identifier links are the ones used)."""
     po = data.agency_links[data.agency_links["kind"] == "partner"]
-    frames.append(pd.DataFrame({"a": po["agency"], "b": po["value"], "weight": 1.0}))
-    frames.append(data.branch_of[["a", "b"]].assign(weight=1.0))
-    aa = agency_links if agency_links is not None else agency_agency(data)
+    aa = agency_links if agency_links is not None else agency_agency(data, IDENTIFIERS)
     ident = aa.edges[["a", "b"]].assign(weight=5.0 * aa.edges[["directors", "phones", "addresses"]].sum(axis=1))
-    frames.append(ident[ident["weight"] > 0])
-    e = pd.concat(frames, ignore_index=True)
-    ids = pd.Index(pd.unique(np.concatenate([e["a"].to_numpy(), e["b"].to_numpy()])))
-    return EdgeList.build(e, _kinds(ids, data), "organisation_network")
+    links = pd.concat(
+        [
+            pd.DataFrame({"a": po["agency"], "b": po["value"], "weight": 1.0}),
+            data.branch_of[["a", "b"]].assign(weight=1.0),
+            ident[ident["weight"] > 0],
+        ],
+        ignore_index=True,
+    )
+    columns = {c: data.codes(c) for c in sorted({c for pair in ORG_PAIRS for c in pair})}
+    return OrganisationInputs(columns, data.worker_codes, links)
+
+
+def with_kinds(network: EdgeList, data: GraphData) -> EdgeList:
+    """The network with each node's kind and name."""
+    return replace(network, nodes=_kinds(network.nodes.index, data))
+
+
+def organisation_network(data: GraphData, agency_links: EdgeList | None = None) -> EdgeList:
+    return with_kinds(organisation_inputs(data, agency_links).edges(), data)

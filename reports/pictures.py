@@ -154,7 +154,8 @@ class Painter:
     """Draws pictures in a spawned process. Use as a context manager."""
 
     def __init__(self) -> None:
-        # the process starts with the first picture: started earlier, its imports slowed the export
+        # the process starts with its first task (the organisation network, after the export):
+        # started earlier, its imports slowed the export
         self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
 
     def draw(self, fn: Callable[..., str], *args: Any) -> Future[str]:

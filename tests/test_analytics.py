@@ -291,20 +291,55 @@ def test_integer_shortcuts_equal_the_plain_pandas_answers(data_and_engine) -> No
     assert len(expected) > 1000
 
 
-def test_betweenness_in_a_side_process_equals_the_in_process_one() -> None:
-    """The report computes the organisation network's betweenness in its spawned side process from
-    plain arrays: the scores must be those of ``centrality.betweenness`` (exact and sampled)."""
+def test_the_organisation_network_analysed_in_a_side_process_is_the_in_process_one(data_and_engine) -> None:  # type: ignore[no-untyped-def]
+    """The report builds and analyses the organisation network in its spawned side process, from
+    plain arrays: the network, communities, PageRank and betweenness must be the in-process ones."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    import numpy as np
+    from analytics import organisation
 
-    from analytics.graphs import as_edgelist
-
-    el = as_edgelist(nx.relabel_nodes(nx.powerlaw_cluster_graph(400, 3, 0.2, seed=4), lambda i: f"N-{i:03d}"))
+    data, _ = data_and_engine
+    inputs = projections.organisation_inputs(data)
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as side:
-        for exact_below in (5000, 100):
-            here = centrality.betweenness(el, samples=40, seed=2, exact_below=exact_below)
-            there = side.submit(centrality.betweenness_of_edges, len(el), el.positions(), 40, 2, exact_below)
-            np.testing.assert_array_equal(there.result(), here.to_numpy())
-            assert here.max() > 0
+        there = side.submit(organisation.analyse, inputs, 3, 16).result()
+    org = projections.organisation_network(data)
+    shipped = there.network(data)
+    pd.testing.assert_frame_equal(shipped.edges, org.edges)
+    pd.testing.assert_frame_equal(shipped.nodes, org.nodes)
+    assert (shipped.positions() == org.positions()).all()
+    pd.testing.assert_series_equal(there.community, communities.leiden(org, seed=3, iterations=2))
+    pd.testing.assert_series_equal(there.pagerank, centrality.pagerank(org))
+    pd.testing.assert_series_equal(there.betweenness, centrality.betweenness(org, samples=16, seed=3))
+    assert there.community.nunique() > 1 and there.betweenness.max() > 0
+
+
+def test_the_shared_identifier_links_alone_are_those_of_the_whole_agency_projection(data_and_engine) -> None:  # type: ignore[no-untyped-def]
+    """The report builds only the shared-identifier part of ``agency_agency`` (pairs over every
+    placement, for sponsors and movers, cost seconds at national scale): same pairs, same counts."""
+    data, _ = data_and_engine
+    whole = projections.agency_agency(data).edges
+    ids = list(projections.IDENTIFIERS)
+    expected = whole[whole[ids].sum(axis=1) > 0][["a", "b", *ids]].reset_index(drop=True)
+    alone = projections.agency_agency(data, projections.IDENTIFIERS).edges
+    pd.testing.assert_frame_equal(alone[["a", "b", *ids]], expected)
+    assert len(expected) > 0 and (alone[["sponsors", "movers", "partners"]] == 0).all().all()
+
+
+def test_placement_dates_take_departure_then_arrival_then_registration() -> None:
+    placements = pd.DataFrame(
+        {
+            "departure_date": ["2024-03-01", "", None, "2024-02-03T10:30:00", "not a date", None],
+            "arrival_date": ["2024-03-05", "2024-04-02", "", None, "2024-01-01", None],
+            "registration_date": ["2024-01-01", "2024-01-01", "2023-12-24", None, None, None],
+        },
+        index=pd.Index([f"PL-{i}" for i in range(6)], name="placement"),
+    )
+    data = projections.GraphData(placements, *(pd.DataFrame() for _ in range(8)))
+    when = data.placement_dates
+    expected = pd.to_datetime(
+        ["2024-03-01", "2024-04-02", "2023-12-24", "2024-02-03 10:30:00", None, None], format="ISO8601"
+    )
+    pd.testing.assert_series_equal(
+        when, pd.Series(expected, index=placements.index, name="departure_date").astype(when.dtype)
+    )
