@@ -116,6 +116,12 @@ class Engine(ABC):
         (``a``, ``b`` + properties, per (from, type, to)); only on an empty graph."""
         raise NotImplementedError(f"{self.name} has no bulk path")
 
+    def compact(self) -> None:
+        """Store the graph as it is now, so that reopening it reads a snapshot rather than replaying
+        the writes that made it: worth it after rewriting much of the graph (a full resolution).
+        By default nothing: a server persists by its own policy."""
+        return None
+
     @abstractmethod
     def health(self) -> Health:
         """Answer whether the store is reachable, with its version."""

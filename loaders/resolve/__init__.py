@@ -520,6 +520,9 @@ def resolve(
     saving.result()
     State.publish(folder)
     lap("save")
+    if report.mode == "full":  # most of the graph was rewritten (an incremental run writes little)
+        engine.compact()
+        lap("compact")
     report.unresolved = int((~_usable(records)).sum())  # ``now`` holds every record, each once
     report.people = int(now["worker"].nunique())
     report.seconds = round(time.monotonic() - started, 2)
