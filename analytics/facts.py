@@ -201,7 +201,7 @@ def compute(
 
     # H1: agencies of different head offices sharing identifiers
     aa = (agency_edges or agency_agency(data, IDENTIFIERS)).edges
-    ident = aa[aa[["directors", "phones", "addresses"]].sum(axis=1) > 0]
+    ident = aa[aa[list(IDENTIFIERS)].sum(axis=1) > 0]
     names = pa.array([n if isinstance(n, str) else None for n in data.agencies["name"]], pa.string())
     norm = dict(zip(data.agencies.index, org_name_norm(names).to_pylist(), strict=True))
     what = {"directors": "director", "phones": "phone", "addresses": "address"}

@@ -36,10 +36,8 @@ class Organisations:
 
     def network(self, data: GraphData) -> EdgeList:
         """The network as ``projections.organisation_network`` gives it (with kinds and names)."""
-        edges = pd.DataFrame(
-            {"a": self.ids.to_numpy()[self.positions[:, 0]], "b": self.ids.to_numpy()[self.positions[:, 1]]},
-            dtype=object,
-        )
+        ids = self.ids.to_numpy()
+        edges = pd.DataFrame({"a": ids[self.positions[:, 0]], "b": ids[self.positions[:, 1]]}, dtype=object)
         edges["weight"] = self.weights
         bare = EdgeList(edges, pd.DataFrame(index=self.ids), "organisation_network", _positions=self.positions)
         return projections.with_kinds(bare, data)

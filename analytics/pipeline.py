@@ -130,7 +130,7 @@ def analyse(
     brokers["name"] = [data.names.get(i, "") for i in brokers.index]
     brokers["community"] = org_members.reindex(brokers.index)
     brokers = brokers.rename_axis("entity").reset_index().sort_values("betweenness", ascending=False)
-    ident = aa.edges[aa.edges[["directors", "phones", "addresses"]].sum(axis=1) > 0]
+    ident = aa.edges[aa.edges[list(projections.IDENTIFIERS)].sum(axis=1) > 0]
     formal = communities.components(EdgeList.build(ident[["a", "b", "weight"]], None, "shared_identifiers"))
     t["organisation_network"] = time.perf_counter() - t2
     return Analysis(

@@ -467,7 +467,7 @@ def organisation_inputs(data: GraphData, agency_links: EdgeList | None = None) -
     """``agency_links``: ``agency_agency`` (its shared-identifier links are the ones used)."""
     po = data.agency_links[data.agency_links["kind"] == "partner"]
     aa = agency_links if agency_links is not None else agency_agency(data, IDENTIFIERS)
-    ident = aa.edges[["a", "b"]].assign(weight=5.0 * aa.edges[["directors", "phones", "addresses"]].sum(axis=1))
+    ident = aa.edges[["a", "b"]].assign(weight=5.0 * aa.edges[list(IDENTIFIERS)].sum(axis=1))
     links = pd.concat(
         [
             pd.DataFrame({"a": po["agency"], "b": po["value"], "weight": 1.0}),
