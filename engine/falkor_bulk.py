@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-NULL, BOOL, DOUBLE, STRING, LONG = 0, 1, 2, 3, 4
+NULL, BOOL, DOUBLE, STRING, LONG, ARRAY = 0, 1, 2, 3, 4, 5
 MAX_TOKEN_BYTES = 32_000_000
 MAX_COMMAND_BYTES = 128_000_000
 
@@ -40,6 +40,8 @@ def _kind(values: pd.Series, present: np.ndarray) -> str:
     """The one type of a column (a column holds one type): decided once, not per value."""
     kind = values.dtype.kind
     first = values.iloc[int(np.argmax(present))] if present.any() else None
+    if kind == "O" and isinstance(first, list | tuple | np.ndarray):
+        return "list"
     if kind == "b" or (kind == "O" and isinstance(first, bool | np.bool_)):
         return "bool"
     if kind in "iu" or (kind == "O" and isinstance(first, int | np.integer)):
@@ -63,6 +65,9 @@ def _pack_column(values: pd.Series) -> pa.Array:
         fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), len(values), [None, pa.py_buffer(packed)])
         column = fixed.cast(BIN)
         return pc.if_else(pa.array(present), column, _NULL_VALUE)
+    if kind == "list":
+        arrays = [_pack_list(v) if p else None for v, p in zip(values.tolist(), present, strict=True)]
+        return pc.fill_null(pa.array(arrays, BIN), _NULL_VALUE)
     try:
         text = pa.array(values, type=pa.string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all str: dates, numbers among text
@@ -71,6 +76,21 @@ def _pack_column(values: pd.Series) -> pa.Array:
         pa.scalar(bytes([STRING]), BIN), text.cast(BIN), pa.scalar(b"\x00", BIN), _EMPTY
     )
     return pc.fill_null(joined, _NULL_VALUE)
+
+
+def _pack_scalar(value: Any) -> bytes:
+    if isinstance(value, bool | np.bool_):
+        return struct.pack("=B?", BOOL, bool(value))
+    if isinstance(value, int | np.integer):
+        return struct.pack("=Bq", LONG, int(value))
+    if isinstance(value, float | np.floating):
+        return struct.pack("=Bd", DOUBLE, float(value))
+    return bytes([STRING]) + str(value).encode() + b"\x00"
+
+
+def _pack_list(values: Any) -> bytes:
+    """An array property: type byte, length, then each element with its own type byte."""
+    return struct.pack("=Bq", ARRAY, len(values)) + b"".join(_pack_scalar(v) for v in values)
 
 
 def _header(name: str, props: Sequence[str]) -> bytes:

@@ -15,6 +15,7 @@ from jejak.errors import JejakError
 if TYPE_CHECKING:
     from engine.base import Engine
     from loaders.pipeline import LoadReport
+    from loaders.resolve import ResolveReport
 
 app = typer.Typer(
     name="jejak",
@@ -147,16 +148,26 @@ def load(
         str | None, typer.Option(help="Declare the source of every file instead of recognising it.")
     ] = None,
     mode: Annotated[str, typer.Option(help="auto (bulk into an empty graph, else merge), bulk or merge.")] = "auto",
+    then_resolve: Annotated[
+        bool,
+        typer.Option(
+            "--resolve",
+            help="Then reconcile workers across sources (jejak resolve); into an empty graph, the graph is "
+            "built resolved, which is much faster than resolving it afterwards.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the load report as JSON.")] = False,
 ) -> None:
     """Load every recognised file in DIRECTORY (registries first); rejects go to DATA_DIR/rejects."""
-    report = _load(directory, source, mode)
+    report = _load(directory, source, mode, then_resolve)
     if as_json:
         import json
 
         print(json.dumps(report.as_dict(), indent=2, default=str))
     else:
         _print_load_report(report)
+        if report.resolution is not None:
+            _print_resolution(report.resolution)
     if report.failed:
         raise JejakError(
             f"{len(report.failed)} file(s) could not be read: " + "; ".join(f.error for f in report.failed)
@@ -192,6 +203,10 @@ def resolve(
 
         print(json.dumps(report.as_dict(), indent=2, default=str))
         return
+    _print_resolution(report)
+
+
+def _print_resolution(report: ResolveReport) -> None:
     console.print(
         f"resolution ({report.mode}, {report.seconds:.1f} s): {report.records:,} records "
         f"({report.new_records:,} new) -> {report.people:,} people; {report.merged_nodes:,} workers merged, "
@@ -200,7 +215,7 @@ def resolve(
     )
 
 
-def _load(directory: Path, source: str | None, mode: str) -> LoadReport:
+def _load(directory: Path, source: str | None, mode: str, resolve: bool = False) -> LoadReport:
     from jejak.progress import RichProgress
     from jejak.settings import get_settings
     from loaders.pipeline import load_directory
@@ -209,7 +224,9 @@ def _load(directory: Path, source: str | None, mode: str) -> LoadReport:
         raise JejakError(f"unknown mode {mode!r}: use auto, bulk or merge")
     settings = get_settings()
     with _open_engine() as eng, RichProgress() as bar:
-        return load_directory(directory, eng, work_dir=settings.data_dir, source=source, mode=mode, progress=bar)
+        return load_directory(
+            directory, eng, work_dir=settings.data_dir, source=source, mode=mode, progress=bar, resolve=resolve
+        )
 
 
 def _print_load_report(report: LoadReport) -> None:
@@ -380,9 +397,10 @@ def _demo_steps(out: Path, reports: Path, seed: int) -> None:
 
     init(reset=True)
     console.rule("1. load the agencies' exports")
-    _print_load_report(_load(out, None, "auto"))
+    loaded = _load(out, None, "auto", resolve=True)  # into an empty graph: built resolved
+    _print_load_report(loaded)
     console.rule("2. reconcile: one person, many records")
-    resolve(confirm=None, reject=None, note="", full=True, as_json=False)
+    _print_resolution(loaded.resolution)
     console.rule("3. red flags (RULES.md)")
     with _open_engine() as eng:
         found = rules_mod.run_rules(eng)

@@ -7,6 +7,10 @@ complaints (which point at workers and agencies already loaded).
 Two ways to write: into an empty graph on an engine with a bulk path, everything is planned first
 and built in one atomic bulk operation; otherwise each file goes through idempotent MERGE
 batches. Either way a file that cannot be read fails alone, before any of it is written.
+
+With ``resolve``, entity resolution follows the load (``loaders.resolve``). On the bulk path it
+runs before the build, on the planned tables, so that the graph is built resolved instead of
+built and then edited (at 1 M workers the edits took 11 minutes).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pandas as pd
 import pyarrow as pa
@@ -52,6 +56,7 @@ class LoadReport:
     written: WriteSummary = field(default_factory=WriteSummary)
     seconds: float = 0.0
     rejects_dir: str = ""
+    resolution: Any = None  # loaders.resolve.ResolveReport when the load resolved
 
     @property
     def failed(self) -> list[FileResult]:
@@ -177,8 +182,10 @@ def load_directory(
     mode: str = "auto",
     progress: Progress | None = None,
     on_file: Callable[[FileResult], None] | None = None,
+    resolve: bool = False,
 ) -> LoadReport:
-    """Load every recognised file of ``directory``. ``mode``: auto, bulk or merge."""
+    """Load every recognised file of ``directory``. ``mode``: auto, bulk or merge. ``resolve``:
+    then resolve workers across sources (see the module docstring)."""
     started = time.monotonic()
     progress = progress or NoProgress()
     if not directory.is_dir():
@@ -233,9 +240,21 @@ def load_directory(
 
     if bulk_writer:
         nodes, edges = bulk_writer.tables()
+        if resolve:
+            from loaders.resolve import resolve_tables
+
+            report.resolution = resolve_tables(work_dir, nodes, edges, progress=progress)
         total = sum(len(t) for t in nodes.values()) + sum(len(t) for t in edges.values())
         progress.start("bulk write", total)
         report.written.add(engine.bulk_create(nodes, edges, progress.advance))
         progress.done()
+        if resolve:
+            from loaders.resolve import publish_state
+
+            publish_state(work_dir)
+    elif resolve:
+        from loaders.resolve import resolve as resolve_graph
+
+        report.resolution = resolve_graph(engine, work_dir, progress=progress)
     report.seconds = time.monotonic() - started
     return report

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Dataset
+
 ROOT = Path(__file__).parents[1]
 
 
@@ -84,3 +86,24 @@ def test_settings_come_from_a_dotenv_file(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 2 and "from-dotenv" in done.stderr
+
+
+def test_load_with_resolve_builds_resolved_then_resolves_incrementally(tmp_path: Path, dataset: Dataset) -> None:
+    """``jejak load --resolve``: into an empty graph the graph is built resolved (one Worker per
+    person); loading the same files again with ``--resolve`` finds nothing new to reconcile."""
+    import json
+
+    env = {"JEJAK_DATA_DIR": str(tmp_path / "data"), "JEJAK_GRAPH_URL": ""}
+    first = jejak("load", str(dataset.files), "--resolve", "--json", env=env)
+    assert first.returncode == 0, first.stderr
+    built = json.loads(first.stdout)
+    assert built["mode"] == "bulk" and built["resolution"]["mode"] == "full"
+    people = built["resolution"]["people"]
+    assert 0 < people < built["resolution"]["records"]
+    status = json.loads(jejak("status", "--json", env=env).stdout)
+    assert status["labels"]["Worker"] == people  # the graph holds the people, not the loader's record-level Workers
+    again = jejak("load", str(dataset.files), "--resolve", "--json", env=env)
+    assert again.returncode == 0, again.stderr
+    rerun = json.loads(again.stdout)
+    assert rerun["mode"] == "merge" and rerun["resolution"]["mode"] == "incremental"
+    assert rerun["resolution"]["new_records"] == 0 and rerun["resolution"]["people"] == people

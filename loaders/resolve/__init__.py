@@ -50,6 +50,7 @@ from loaders.pipeline import NoProgress, Progress
 from loaders.plan import digest
 from loaders.resolve import graph as g
 from loaders.resolve import model as m
+from loaders.resolve import tables
 from loaders.resolve.cluster import ACCEPT, REVIEW, Decisions, cluster
 from loaders.resolve.orgs import resolve_organisations
 from loaders.resolve.records import TRUST, WORKER_SOURCES, load_features
@@ -383,41 +384,119 @@ def conflict_rows(recs: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["worker", "field", "source", "record_id"]).reset_index(drop=True)
 
 
-def resolve(
-    engine: Engine,
-    work_dir: Path,
-    *,
-    full: bool = False,
-    folder: Path | None = None,
-    accept: float = ACCEPT,
-    review: float = REVIEW,
-    progress: Progress | None = None,
-) -> ResolveReport:
-    """Resolve workers across sources and write the result to the graph (see the module docstring)."""
-    started = time.monotonic()
-    progress = progress or NoProgress()
-    report = ResolveReport()
-    folder = folder or state_dir(work_dir)
-    clock = [time.monotonic()]
+@dataclass
+class Outcome:
+    """What a run decided, before anything is written: where each touched record goes."""
 
-    def lap(name: str) -> None:
+    recs: pd.DataFrame  # the touched records: features + cluster, score, reason, current, worker
+    owner_target: pd.Series  # current Worker id -> the Worker it goes to as a whole
+    survivors: set[str]  # the Worker ids the clusters keep
+    review: pd.DataFrame  # record pairs awaiting review (a, b, p, reason)
+    conflicts: pd.DataFrame  # conflict rows of the touched people
+    state: State  # the state to save once the graph holds the outcome
+    last: State | None  # the state of the last run (None: a full run)
+    all_conflicts: pd.DataFrame  # conflict rows of every person (saved with the state)
+    extra: dict[str, Any]
+
+    def merges(self) -> list[tuple[str, str]]:
+        """(old, new): current Workers that go whole into another Worker and do not survive themselves."""
+        return [(old, new) for old, new in self.owner_target.items() if old != new and old not in self.survivors]
+
+    def moves(self) -> pd.DataFrame:
+        """record, old, new: records leaving a Worker whose other records go elsewhere."""
+        recs = self.recs
+        movers = recs[(recs["current"] != recs["worker"]) & (recs["current"].map(self.owner_target) != recs["worker"])]
+        return movers.rename(columns={"record_id": "record", "current": "old", "worker": "new"})[
+            ["record", "old", "new"]
+        ]
+
+    def key_workers(self) -> pd.Series:
+        """Exact-key Worker ids (NIK, passport) that no record sits in -> the one person they name.
+
+        A complaint names its worker by NIK or passport; when no record took that key's Worker, the
+        complaint's Worker is bare and merges into the person whose records hold the key (when one does).
+        """
+        recs = self.recs
+        keys = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "key": "W-" + recs[column].dropna().map(lambda v, kind=kind: digest(kind, v)),
+                        "worker": recs.loc[recs[column].notna(), "worker"],
+                    }
+                )
+                for column, kind in (("nik", "nik"), ("passport", "passport"))
+            ]
+        )
+        keys = keys[~keys["key"].isin(set(recs["current"]))]
+        unique = keys.drop_duplicates().groupby("key")["worker"].agg(lambda s: s.iloc[0] if len(s) == 1 else None)
+        return unique.dropna()
+
+    def worker_rows(self) -> pd.DataFrame:
+        """Per person: the resolved property values (``_resolved_props``), ready to write."""
+        props = _resolved_props(self.recs, self.conflicts)
+        props["conflicts"] = [c if isinstance(c, list) else [] for c in props["conflicts"]]
+        props["record_count"] = props["record_count"].astype("int64")
+        return props
+
+    def proposals(self) -> pd.DataFrame:
+        """wa, wb, p, reason: the review pairs between the people as they now are, strongest per pair."""
+        recs, review_pairs = self.recs, self.review
+        worker_of = dict(zip(recs["record_id"], recs["worker"], strict=True))
+        if self.last is not None:  # the other records in the review pairs: where the last run put them
+            others = (set(review_pairs["a"]) | set(review_pairs["b"])) - worker_of.keys()
+            old = self.last.records[self.last.records["record_id"].isin(others)]
+            worker_of.update(zip(old["record_id"], old["worker"], strict=True))
+        # look-ups per review pair: Series.map(dict) would first copy the whole dict into a Series
+        rev = review_pairs.assign(
+            wa=[worker_of.get(x) for x in review_pairs["a"]], wb=[worker_of.get(x) for x in review_pairs["b"]]
+        )
+        rev = rev[rev["wa"].notna() & rev["wb"].notna() & (rev["wa"] != rev["wb"])]
+        wa, wb = rev["wa"].to_numpy(), rev["wb"].to_numpy()  # column-wise (see loaders/resolve/model.py)
+        rev = rev.assign(wa=np.where(wa > wb, wb, wa), wb=np.where(wa > wb, wa, wb))
+        rev = rev.sort_values("p", ascending=False).drop_duplicates(["wa", "wb"])
+        return rev[["wa", "wb", "p", "reason"]]
+
+
+class _Run:
+    """One run's report, state folder, progress and stage clock."""
+
+    def __init__(self, work_dir: Path, folder: Path | None, progress: Progress | None) -> None:
+        self.started = self.clock = time.monotonic()
+        self.report = ResolveReport()
+        self.folder = folder or state_dir(work_dir)
+        self.progress = progress or NoProgress()
+
+    def lap(self, name: str) -> None:
         now = time.monotonic()
-        report.timings[name] = round(now - clock[0], 2)
-        clock[0] = now
+        self.report.timings[name] = round(now - self.clock, 2)
+        self.clock = now
 
+    def finish(self) -> ResolveReport:
+        self.report.seconds = round(time.monotonic() - self.started, 2)
+        return self.report
+
+
+def _decide(
+    engine: Engine | None, work_dir: Path, run: _Run, *, full: bool, accept: float, review: float
+) -> Outcome | None:
+    """Read the records, score and cluster them, and decide where each goes. ``engine`` None: the
+    graph is being built from these files (no decisions, no earlier state, records in their loader
+    Workers). None when nothing needs doing."""
+    report, folder, progress, lap = run.report, run.folder, run.progress, run.lap
     progress.start("read records", None)
     records, _ = load_features(work_dir, folder / "features")
     records = _ids_as_objects(records, ("record_id", "loader_id", "nik", "passport"))
     progress.done()
     lap("features")
     report.records = len(records)
-    decision_rows = read_decisions(engine)
+    decision_rows = read_decisions(engine) if engine is not None else []
     decisions = _as_decisions(decision_rows)
     decision_ids = [d["id"] for d in decision_rows]
     report.decisions = len(decision_ids)
 
-    state = None if full else State.load(folder)
-    if state is not None and not _state_matches_graph(engine, state):
+    state = None if full or engine is None else State.load(folder)
+    if state is not None and engine is not None and not _state_matches_graph(engine, state):
         state = None
     lap("state")
     known = set(state.records["record_id"]) if state is not None else set()
@@ -473,8 +552,7 @@ def resolve(
 
     if not len(subset):
         report.people = state.records["worker"].nunique() if state is not None else 0
-        report.seconds = round(time.monotonic() - started, 2)
-        return report
+        return None
 
     # a record with no usable identifying field is never linked by the model (only by a human)
     unusable = set(subset.loc[~_usable(subset), "record_id"])
@@ -488,9 +566,11 @@ def resolve(
     recs = subset.assign(cluster=result.cluster, score=result.score, reason=result.reason)
     report.exact_links = int(recs["reason"].eq("nik").sum())
 
-    # where each record sits now, and where it goes
-    current = g.record_workers(engine, None if state is None else recs["record_id"].tolist(), WORKER_SOURCES)
-    recs["current"] = recs["record_id"].map(current)
+    # where each record sits now (a graph being built: in its loader Worker), and where it goes
+    current: dict[str, str] = {}
+    if engine is not None:
+        current = g.record_workers(engine, None if state is None else recs["record_id"].tolist(), WORKER_SOURCES)
+    recs["current"] = recs["record_id"].map(current) if current else None
     lost = recs["current"].isna()
     recs.loc[lost, "current"] = recs.loc[lost, "loader_id"]  # not in the graph: its loader id
     established = set(state.records["worker"]) if state is not None else set()
@@ -498,8 +578,6 @@ def resolve(
     recs["worker"] = recs["cluster"].map(target)
     lap("map")
 
-    # The new state is known now: it is saved while the graph is written (the writes mostly wait on
-    # the server), and published once the graph holds it.
     now = recs[["record_id", "worker", "score", "reason"]]
     if state is not None:
         kept = state.records[~state.records["record_id"].isin(set(now["record_id"]))]
@@ -512,77 +590,80 @@ def resolve(
         old_conf = pd.read_parquet(folder / "conflicts.parquet")
         old_conf = old_conf[~old_conf["worker"].isin(set(recs["worker"]) | set(recs["current"]))]
         conflicts = pd.concat([old_conf, new_conflicts], ignore_index=True)
-    new_state = State(now, all_pairs.reset_index(drop=True), model, decision_ids)
-    extra = {"accept": accept, "review": review, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    report.unresolved = int((~_usable(records)).sum())  # ``now`` holds every record, each once
+    report.people = int(now["worker"].nunique())
+    outcome = Outcome(
+        recs=recs,
+        owner_target=owner.map(target),
+        survivors=set(target),
+        review=result.review,
+        conflicts=new_conflicts,
+        state=State(now, all_pairs.reset_index(drop=True), model, decision_ids),
+        last=state,
+        all_conflicts=conflicts,
+        extra={"accept": accept, "review": review, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
+    )
+    return outcome
+
+
+def resolve(
+    engine: Engine,
+    work_dir: Path,
+    *,
+    full: bool = False,
+    folder: Path | None = None,
+    accept: float = ACCEPT,
+    review: float = REVIEW,
+    progress: Progress | None = None,
+) -> ResolveReport:
+    """Resolve workers across sources and write the result to the graph (see the module docstring)."""
+    run = _Run(work_dir, folder, progress)
+    outcome = _decide(engine, work_dir, run, full=full, accept=accept, review=review)
+    if outcome is None:
+        return run.finish()
+    folder, report, lap = run.folder, run.report, run.lap
+    # The new state is known now: it is saved while the graph is written (the writes mostly wait on
+    # the server), and published once the graph holds it.
     with ThreadPoolExecutor(1) as saver:
-        saving = saver.submit(new_state.save, folder, extra, conflicts)
-        _write_graph(engine, report, recs, owner, target, state, result.review, new_conflicts, progress, lap)
+        saving = saver.submit(outcome.state.save, folder, outcome.extra, outcome.all_conflicts)
+        _write_graph(engine, report, outcome, progress=run.progress, lap=lap)
     saving.result()
     State.publish(folder)
     lap("save")
     if report.mode == "full":  # most of the graph was rewritten (an incremental run writes little)
         engine.compact()
         lap("compact")
-    report.unresolved = int((~_usable(records)).sum())  # ``now`` holds every record, each once
-    report.people = int(now["worker"].nunique())
-    report.seconds = round(time.monotonic() - started, 2)
-    return report
+    return run.finish()
 
 
 def _write_graph(
     engine: Engine,
     report: ResolveReport,
-    recs: pd.DataFrame,
-    owner: pd.Series,
-    target: pd.Series,
-    state: State | None,
-    review_pairs: pd.DataFrame,
-    conflicts: pd.DataFrame,
+    outcome: Outcome,
+    *,
     progress: Progress,
     lap: Callable[[str], None],
 ) -> None:
     """Move records between Workers, merge Workers, set resolved properties, links and proposals."""
     total = WriteSummary()
+    recs = outcome.recs
     progress.start("write graph", None)
-    owner_target = owner.map(target)  # where each current Worker goes as a whole
-    # records leaving a Worker whose other records go elsewhere
-    movers = recs[(recs["current"] != recs["worker"]) & (recs["current"].map(owner_target) != recs["worker"])]
-    moves = movers.rename(columns={"record_id": "record", "current": "old", "worker": "new"})[["record", "old", "new"]]
+    moves = outcome.moves()
     g.detach_records(engine, moves, recs, total)
     report.detached_records = len(moves)
-    survivors = set(target)
-    merges = [(old, new) for old, new in owner_target.items() if old != new and old not in survivors]
+    merges = outcome.merges()
     # Workers known only from complaints (bare), reachable through a record's NIK or passport key
-    keys = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "key": "W-" + recs["nik"].dropna().map(lambda v: digest("nik", v)),
-                    "worker": recs.loc[recs["nik"].notna(), "worker"],
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "key": "W-" + recs["passport"].dropna().map(lambda v: digest("passport", v)),
-                    "worker": recs.loc[recs["passport"].notna(), "worker"],
-                }
-            ),
-        ]
-    )
-    keys = keys[~keys["key"].isin(set(recs["current"]))]
-    unique_keys = keys.drop_duplicates().groupby("key")["worker"].agg(lambda s: s.iloc[0] if len(s) == 1 else None)
-    unique_keys = unique_keys.dropna()
-    bare = g.bare_workers(engine, unique_keys.index.tolist())
-    merges += [(k, unique_keys[k]) for k in sorted(bare)]
+    key_workers = outcome.key_workers()
+    bare = g.bare_workers(engine, key_workers.index.tolist())
+    merges += [(k, key_workers[k]) for k in sorted(bare)]
     g.merge_nodes(engine, "Worker", merges, total)
     report.merged_nodes = len(merges)
     lap("merge")
 
-    props = _resolved_props(recs, conflicts)
+    props = outcome.worker_rows()
     rows = []
     for wid, row in props.to_dict("index").items():
         p: dict[str, Any] = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
-        p["conflicts"] = p["conflicts"] if isinstance(p["conflicts"], list) else []
         p["record_count"] = int(p["record_count"])
         rows.append({"id": wid, "props": p})
     g._write(engine, g.SET_WORKER, "rows", rows, total)
@@ -592,21 +673,8 @@ def _write_graph(
     ]
     g._write(engine, g.SET_LINK, "rows", links, total)
 
-    # proposals awaiting review, between the people as they now are
-    worker_of = dict(zip(recs["record_id"], recs["worker"], strict=True))
-    if state is not None:  # the other records in the review pairs: where the last run put them
-        others = (set(review_pairs["a"]) | set(review_pairs["b"])) - worker_of.keys()
-        old = state.records[state.records["record_id"].isin(others)]
-        worker_of.update(zip(old["record_id"], old["worker"], strict=True))
-    # look-ups per review pair: Series.map(dict) would first copy the whole dict into a Series
-    rev = review_pairs.assign(
-        wa=[worker_of.get(x) for x in review_pairs["a"]], wb=[worker_of.get(x) for x in review_pairs["b"]]
-    )
-    rev = rev[rev["wa"].notna() & rev["wb"].notna() & (rev["wa"] != rev["wb"])]
-    wa, wb = rev["wa"].to_numpy(), rev["wb"].to_numpy()  # column-wise (see loaders/resolve/model.py)
-    rev = rev.assign(wa=np.where(wa > wb, wb, wa), wb=np.where(wa > wb, wa, wb))
-    rev = rev.sort_values("p", ascending=False).drop_duplicates(["wa", "wb"])
-    if state is None:
+    rev = outcome.proposals()
+    if outcome.last is None:
         engine.write(g.CLEAR_ALL_PROPOSALS)
     else:
         g._write(engine, g.CLEAR_PROPOSALS, "ids", sorted(set(recs["worker"])), total)
@@ -626,3 +694,37 @@ def _write_graph(
     lap("write")
     report.review_pairs = len(rev)
     report.written = total
+
+
+def resolve_tables(
+    work_dir: Path,
+    nodes: dict[str, pd.DataFrame],
+    edges: dict[Any, pd.DataFrame],
+    *,
+    folder: Path | None = None,
+    accept: float = ACCEPT,
+    review: float = REVIEW,
+    progress: Progress | None = None,
+) -> ResolveReport:
+    """A full run on the records of a graph being built in bulk (``jejak load --resolve`` into an
+    empty graph), applied to its node and edge tables (``tables.apply``) instead of written into a
+    graph. The new state is staged; ``publish_state`` makes it current once the graph holds it."""
+    run = _Run(work_dir, folder, progress)
+    outcome = _decide(None, work_dir, run, full=True, accept=accept, review=review)
+    if outcome is not None:
+        with ThreadPoolExecutor(1) as saver:
+            saving = saver.submit(outcome.state.save, run.folder, outcome.extra, outcome.all_conflicts)
+            run.progress.start("apply to the graph's tables", None)
+            tables.apply(outcome, nodes, edges, run.report)
+            run.progress.done()
+            run.lap("tables")
+        saving.result()
+        run.lap("save")
+    return run.finish()
+
+
+def publish_state(work_dir: Path, folder: Path | None = None) -> None:
+    """Make the state staged by ``resolve_tables`` current: call once the graph holds its outcome."""
+    folder = folder or state_dir(work_dir)
+    if (folder / "next" / "state.json").exists():
+        State.publish(folder)
