@@ -65,7 +65,7 @@ def digest(*parts: object) -> str:
     return hashlib.sha1("|".join("" if p is None else str(p) for p in parts).encode()).hexdigest()[:16]
 
 
-def _digest_series(prefix: str, *columns: pd.Series) -> pd.Series:
+def digest_series(prefix: str, *columns: pd.Series) -> pd.Series:
     """``prefix + digest(columns...)`` per row, hashing each distinct combination once.
 
     The same key text as ``digest`` ('|'-joined, null as ''), built and deduplicated in Arrow: the
@@ -186,7 +186,7 @@ def _col(frame: pd.DataFrame, name: str) -> pd.Series:
 def worker_ids(nik: pd.Series, passport: pd.Series, record_id: pd.Series) -> pd.Series:
     kind = np.where(nik.notna(), "nik", np.where(passport.notna(), "passport", "record"))
     value = nik.astype(object).where(nik.notna(), passport.astype(object).where(passport.notna(), record_id))
-    return _digest_series("W-", pd.Series(kind, index=nik.index), value)
+    return digest_series("W-", pd.Series(kind, index=nik.index), value)
 
 
 def org_ids(label: str, frame: pd.DataFrame, names: NameIndex, country: pd.Series | None = None) -> pd.Series:
@@ -199,7 +199,7 @@ def org_ids(label: str, frame: pd.DataFrame, names: NameIndex, country: pd.Serie
     if missing.any():
         scoped = country if label in COUNTRY_SCOPED else None
         found = names.lookup(label, name_norm[missing], None if scoped is None else scoped[missing])
-        named = _digest_series(
+        named = digest_series(
             NAME_PREFIX[label], name_norm[missing], *([scoped[missing]] if scoped is not None else [])
         )
         ids[missing] = found.where(found.notna(), named)
@@ -285,7 +285,7 @@ class Planner:
         address = _col(frame, "address")
         if address.notna().any():
             text = _normalised_text(address)
-            aid = _digest_series("AD-", text).where(text.notna(), None)
+            aid = digest_series("AD-", text).where(text.notna(), None)
             delta.add_nodes("Address", pd.DataFrame({"id": aid, "text": text.astype(object)}))
             delta.add_edges((label, "HAS_ADDRESS", "Address"), ids, aid)
         if label in ("Agency", "TrainingInstitute"):
@@ -312,7 +312,7 @@ class Planner:
                 person = _col(frame, person_field)
                 if person.notna().any():
                     norm = _normalised_text(person)
-                    pid = _digest_series("PS-", norm).where(norm.notna(), None)
+                    pid = digest_series("PS-", norm).where(norm.notna(), None)
                     delta.add_nodes(
                         "Person", pd.DataFrame({"id": pid, "name": person, "name_norm": norm.astype(object)})
                     )

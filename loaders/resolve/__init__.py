@@ -47,7 +47,7 @@ from engine.base import Engine, WriteSummary
 from engine.cypher import cypher
 from jejak.errors import InputError
 from loaders.pipeline import NoProgress, Progress
-from loaders.plan import digest
+from loaders.plan import digest, digest_series
 from loaders.resolve import graph as g
 from loaders.resolve import model as m
 from loaders.resolve import tables
@@ -417,20 +417,17 @@ class Outcome:
         complaint's Worker is bare and merges into the person whose records hold the key (when one does).
         """
         recs = self.recs
-        keys = pd.concat(
-            [
-                pd.DataFrame(
-                    {
-                        "key": "W-" + recs[column].dropna().map(lambda v, kind=kind: digest(kind, v)),
-                        "worker": recs.loc[recs[column].notna(), "worker"],
-                    }
-                )
-                for column, kind in (("nik", "nik"), ("passport", "passport"))
-            ]
-        )
-        keys = keys[~keys["key"].isin(set(recs["current"]))]
-        unique = keys.drop_duplicates().groupby("key")["worker"].agg(lambda s: s.iloc[0] if len(s) == 1 else None)
-        return unique.dropna()
+        parts = []
+        for column in ("nik", "passport"):  # the loader's key ids (``loaders.plan.worker_ids``)
+            has = recs[column].notna().to_numpy()
+            values = recs.loc[has, column]
+            key = digest_series("W-", pd.Series(column, index=values.index), values)
+            parts.append(pd.DataFrame({"key": key.to_numpy(), "worker": recs.loc[has, "worker"].to_numpy(object)}))
+        keys = pd.concat(parts, ignore_index=True)
+        current = set(recs["current"])  # a set look-up per key: isin on pandas' Arrow strings is slow
+        keys = keys[[k not in current for k in keys["key"].to_numpy(object)]].drop_duplicates()
+        keys = keys[~keys["key"].duplicated(keep=False)]  # a key two people hold names neither
+        return keys.set_index("key")["worker"].sort_index()
 
     def worker_rows(self) -> pd.DataFrame:
         """Per person: the resolved property values (``_resolved_props``), ready to write."""
@@ -564,6 +561,7 @@ def _decide(
     lap("cluster")
     report.refused_links = result.refused
     recs = subset.assign(cluster=result.cluster, score=result.score, reason=result.reason)
+    recs["source"] = recs["source"].astype(object)  # iterated per record below: Python strings
     report.exact_links = int(recs["reason"].eq("nik").sum())
 
     # where each record sits now (a graph being built: in its loader Worker), and where it goes
@@ -575,7 +573,7 @@ def _decide(
     recs.loc[lost, "current"] = recs.loc[lost, "loader_id"]  # not in the graph: its loader id
     established = set(state.records["worker"]) if state is not None else set()
     target, owner = _targets(recs, established)
-    recs["worker"] = recs["cluster"].map(target)
+    recs["worker"] = recs["cluster"].map(target).astype(object)  # Python strings: iterated and hashed below
     lap("map")
 
     now = recs[["record_id", "worker", "score", "reason"]]
@@ -594,7 +592,7 @@ def _decide(
     report.people = int(now["worker"].nunique())
     outcome = Outcome(
         recs=recs,
-        owner_target=owner.map(target),
+        owner_target=owner.map(target).astype(object),
         survivors=set(target),
         review=result.review,
         conflicts=new_conflicts,
