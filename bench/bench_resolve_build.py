@@ -1,14 +1,14 @@
 """Load and reconcile in one go (``jejak load --resolve`` into an empty graph): time, memory, quality.
 
-    .venv/bin/python bench/bench_resolve_build.py --files DIR --data-dir DIR2 --runs 3 [--baseline]
+    .venv/bin/python bench/bench_resolve_build.py --files DIR --data-dir DIR2 --runs 3 [--baseline 1]
 
-Each run loads every file of DIR into a new graph with the resolution applied to the bulk tables
+Each run loads every file of DIR into a new graph (dropped after the run) with the resolution applied to the bulk tables
 (the graph is built resolved), in a fresh work directory (no feature cache from an earlier run),
 while a thread samples the memory of this process and of the embedded server every 0.2 s. The
 resolution's own time is its report's (features, training, scoring, clustering, mapping, applying
-to the tables, saving the state); ``--baseline`` also times the same load without resolution, so
+to the tables, saving the state); ``--baseline N`` also times, in N of the runs, the same load without resolution, so
 that the difference (what reconciling adds to a load) is measured, not assumed. Worker quality
-against the generator's ground truth (DIR/ground_truth) is measured on the last run's graph.
+against the generator's ground truth (DIR/ground_truth) is measured on the last resolved graph.
 Medians go to bench/results/resolve-build-<DIR name>.json (or --out) and are printed.
 """
 
@@ -68,7 +68,8 @@ class PeakMemory:
         return {k: round(v / 2**30, 2) for k, v in self.peak.items()}
 
 
-def one_run(files: Path, data_dir: Path, name: str, resolve: bool, keep: bool) -> dict[str, Any]:
+def one_run(files: Path, data_dir: Path, name: str, resolve: bool, quality: bool) -> dict[str, Any]:
+    """One load into a new graph, dropped afterwards (two 1 M graphs do not fit in 24 GB)."""
     work = data_dir / f"work_{name}"
     shutil.rmtree(work, ignore_errors=True)
     with engine.connect(Settings(data_dir=data_dir, graph_name=name)) as eng:
@@ -93,12 +94,10 @@ def one_run(files: Path, data_dir: Path, name: str, resolve: bool, keep: bool) -
                 merged_workers=res.merged_nodes,
                 review_pairs=res.review_pairs,
             )
-            if keep and (files / "ground_truth").is_dir():
+            if quality and (files / "ground_truth").is_dir():
                 out["quality"] = worker_quality(eng, files / "ground_truth")
-        if not keep:
-            eng.drop()
-    if not keep:
-        shutil.rmtree(work, ignore_errors=True)
+        eng.drop()
+    shutil.rmtree(work, ignore_errors=True)
     return out
 
 
@@ -107,17 +106,16 @@ def main() -> None:
     ap.add_argument("--files", type=Path, required=True, help="a generated dataset (jejak generate --out)")
     ap.add_argument("--data-dir", type=Path, required=True, help="the embedded server's directory")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--baseline", action="store_true", help="also time the load without resolution")
+    ap.add_argument("--baseline", type=int, default=0, help="also time the load without resolution, this many runs")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     machine = describe()  # before the runs: it times a small workload of its own
     runs, baseline = [], []
     for i in range(args.runs):
-        last = i == args.runs - 1
-        runs.append(one_run(args.files, args.data_dir, f"build_resolved_{i}", True, keep=last))
+        runs.append(one_run(args.files, args.data_dir, f"build_resolved_{i}", True, quality=i == args.runs - 1))
         print(json.dumps(runs[-1]), flush=True)
-        if args.baseline:
-            baseline.append(one_run(args.files, args.data_dir, f"build_plain_{i}", False, keep=False))
+        if i < args.baseline:
+            baseline.append(one_run(args.files, args.data_dir, f"build_plain_{i}", False, quality=False))
             print(json.dumps(baseline[-1]), flush=True)
     median = lambda rows, key: statistics.median(r[key] for r in rows)  # noqa: E731
     result: dict[str, Any] = {

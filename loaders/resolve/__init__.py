@@ -42,6 +42,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine.base import Engine, WriteSummary
 from engine.cypher import cypher
@@ -344,7 +346,7 @@ def _targets(recs: pd.DataFrame, established: set[str]) -> tuple[pd.Series, pd.S
     return pd.concat([target, new]), owner.set_index("current")["cluster"]
 
 
-def _lists(keys: pd.Series, values: pd.Series) -> dict[Any, list[Any]]:
+def _lists(keys: Any, values: Any) -> dict[Any, list[Any]]:
     """key -> its values in order (a groupby(...).agg(list) calls Python once per group)."""
     out: dict[Any, list[Any]] = {}
     for k, v in zip(keys, values, strict=True):
@@ -352,22 +354,71 @@ def _lists(keys: pd.Series, values: pd.Series) -> dict[Any, list[Any]]:
     return out
 
 
+def _small_lists(groups: np.ndarray, values: np.ndarray, n: int) -> list[list[Any] | None]:
+    """Per group 0..n-1: its values in order (``groups`` sorted), None for a group without any.
+
+    For few distinct values (sources, conflict fields), each group's sequence is encoded as one
+    integer, so Python builds one list per distinct sequence and copies it per group: building a
+    million lists value by value took 3.7 s at 1 M workers."""
+    codes, uniques = pd.factorize(values)
+    base = len(uniques) + 1
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if len(groups) else np.zeros(0, dtype=np.int64)
+    rank = np.arange(len(groups)) - np.repeat(starts, np.diff(np.r_[starts, len(groups)]))
+    if len(groups) and base ** (int(rank.max()) + 1) >= 2**62:  # too long to encode: one by one
+        lists = _lists(groups.tolist(), values.tolist())
+        return [lists.get(g) for g in range(n)]
+    combo = np.zeros(n, dtype=np.int64)
+    np.add.at(combo, groups, (codes + 1) * base**rank)
+    decoded: dict[int, list[Any] | None] = {0: None}
+    for c in np.unique(combo).tolist():
+        digits, rest = [], c
+        while rest:
+            rest, digit = divmod(rest, base)
+            digits.append(uniques[digit - 1])
+        decoded.setdefault(c, digits)
+    return [None if c == 0 else list(decoded[c]) for c in combo.tolist()]  # type: ignore[arg-type]
+
+
 def _resolved_props(recs: pd.DataFrame, conflicts: pd.DataFrame) -> pd.DataFrame:
     """Per worker: resolved values (trust, then most recent, then record id), sources, conflicts
-    (``conflict_rows(recs)``)."""
-    ordered = recs.assign(_trust=recs["source"].map(TRUST), _date=recs["event_date"].fillna(""))
-    ordered = ordered.sort_values(["worker", "_trust", "_date", "record_id"], ascending=[True, True, False, True])
-    firsts = ordered.groupby("worker", sort=False)[list(RESOLVED_FIELDS.values())].first()
-    props = pd.DataFrame(index=firsts.index)
+    (``conflict_rows(recs)``).
+
+    Column by column in Arrow over one sort order: sorting the whole frame and a groupby ``first``
+    moved every column of 2.6 M records through pandas and took 27 s at 1 M workers."""
+    worker = pa.array(recs["worker"].to_numpy(object), pa.string())
+    keys = pa.table(
+        {
+            "w": worker,
+            "t": pa.array(recs["source"].map(TRUST).to_numpy()),
+            "d": pa.array(recs["event_date"].fillna("").to_numpy(object), pa.string()),
+            "r": pa.array(recs["record_id"].to_numpy(object), pa.string()),
+        }
+    )
+    # by worker, then trust, newest, record id
+    order = pc.sort_indices(
+        keys, sort_keys=[("w", "ascending"), ("t", "ascending"), ("d", "descending"), ("r", "ascending")]
+    )
+    sorted_workers = worker.take(order)
+    starts = np.r_[True, pc.not_equal(sorted_workers[1:], sorted_workers[:-1]).to_numpy(zero_copy_only=False)]
+    by_worker = np.cumsum(starts) - 1  # 0, 1, ... per worker, in the sorted order
+    workers = sorted_workers.filter(pa.array(starts)).to_numpy(zero_copy_only=False)
+    columns: dict[str, Any] = {}
     for prop, col in RESOLVED_FIELDS.items():
-        props[prop] = firsts[col]
-    src = ordered.drop_duplicates(["worker", "source"])
-    sources = _lists(src["worker"], src["source"])
-    props["sources"] = [sources[w] for w in props.index]
-    props["record_count"] = ordered.groupby("worker", sort=False).size()
+        values = pa.array(recs[col], from_pandas=True).take(order)
+        stated = values.is_valid().to_numpy(zero_copy_only=False)
+        owners = by_worker[stated]
+        first = np.r_[True, owners[1:] != owners[:-1]]  # the first stated value of each worker
+        column = np.full(len(workers), None, dtype=object)
+        column[owners[first]] = values.filter(pa.array(stated)).filter(pa.array(first)).to_numpy(zero_copy_only=False)
+        columns[prop] = column
+    src = pd.DataFrame({"w": by_worker, "s": recs["source"].to_numpy(object)[order.to_numpy()]}).drop_duplicates()
+    columns["sources"] = _small_lists(src["w"].to_numpy(), src["s"].to_numpy(object), len(workers))
     fields = conflicts.drop_duplicates(["worker", "field"])
-    conflicted = _lists(fields["worker"], fields["field"])
-    props["conflicts"] = [conflicted.get(w, np.nan) for w in props.index]
+    owner = pd.Index(workers).get_indexer(fields["worker"].to_numpy(object))
+    conflicted = _small_lists(owner, fields["field"].to_numpy(object), len(workers))
+    columns["conflicts"] = [np.nan if c is None else c for c in conflicted]
+    props = pd.DataFrame(columns, index=pd.Index(workers, dtype=object), dtype=object)  # no str inference
+    props["record_count"] = np.bincount(by_worker, minlength=len(workers))
     return props
 
 
@@ -405,12 +456,16 @@ class Outcome:
     def moves(self) -> pd.DataFrame:
         """record, old, new: records leaving a Worker whose other records go elsewhere."""
         recs = self.recs
-        movers = recs[(recs["current"] != recs["worker"]) & (recs["current"].map(self.owner_target) != recs["worker"])]
+        goes_whole_to = tables.Lookup(self.owner_target.index.to_numpy(object), self.owner_target.to_numpy(object))
+        worker = tables.strings(recs["worker"])
+        leaves = pc.not_equal(tables.strings(recs["current"]), worker)
+        elsewhere = pc.fill_null(pc.not_equal(goes_whole_to.get(recs["current"]), worker), True)
+        movers = recs[pc.and_(leaves, elsewhere).to_numpy(zero_copy_only=False)]
         return movers.rename(columns={"record_id": "record", "current": "old", "worker": "new"})[
             ["record", "old", "new"]
         ]
 
-    def key_workers(self) -> pd.Series:
+    def key_workers(self, kinds: tuple[str, ...] = ("nik", "passport")) -> pd.Series:
         """Exact-key Worker ids (NIK, passport) that no record sits in -> the one person they name.
 
         A complaint names its worker by NIK or passport; when no record took that key's Worker, the
@@ -418,14 +473,14 @@ class Outcome:
         """
         recs = self.recs
         parts = []
-        for column in ("nik", "passport"):  # the loader's key ids (``loaders.plan.worker_ids``)
+        for column in kinds:  # the loader's key ids (``loaders.plan.worker_ids``)
             has = recs[column].notna().to_numpy()
             values = recs.loc[has, column]
             key = digest_series("W-", pd.Series(column, index=values.index), values)
             parts.append(pd.DataFrame({"key": key.to_numpy(), "worker": recs.loc[has, "worker"].to_numpy(object)}))
         keys = pd.concat(parts, ignore_index=True)
-        current = set(recs["current"])  # a set look-up per key: isin on pandas' Arrow strings is slow
-        keys = keys[[k not in current for k in keys["key"].to_numpy(object)]].drop_duplicates()
+        current = tables.Lookup(recs["current"].unique(), recs["current"].unique())
+        keys = keys[~current.contains(keys["key"])].drop_duplicates()
         keys = keys[~keys["key"].duplicated(keep=False)]  # a key two people hold names neither
         return keys.set_index("key")["worker"].sort_index()
 

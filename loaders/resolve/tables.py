@@ -35,7 +35,7 @@ IDENTIFIER_EDGES = (  # what a record that leaves its Worker takes along (as ``g
 )
 
 
-def _arrow(values: pd.Series | np.ndarray) -> pa.Array:
+def strings(values: pd.Series | np.ndarray) -> pa.Array:
     """Ids as one Arrow string array: look-ups run in Arrow's hash tables. (On pandas' Arrow-backed
     strings, ``isin`` with a set of 1.6 M ids took 10 s; ``pc.is_in`` takes 0.8.)"""
     arr = pa.array(values, type=pa.string(), from_pandas=True)
@@ -53,7 +53,7 @@ class Lookup:
     """key -> value over Arrow arrays (keys unique)."""
 
     def __init__(self, keys: pd.Series | np.ndarray, values: pd.Series | np.ndarray) -> None:
-        self.keys = _arrow(keys)
+        self.keys = strings(keys)
         self.values = values if isinstance(values, pa.Array) else pa.array(values, from_pandas=True)
 
     def __len__(self) -> int:
@@ -61,16 +61,17 @@ class Lookup:
 
     def get(self, keys: pd.Series | pa.Array) -> pa.Array:
         """The value of each key; null where a key is not known."""
-        arr = keys if isinstance(keys, pa.Array) else _arrow(keys)
+        arr = keys if isinstance(keys, pa.Array) else strings(keys)
         return self.values.take(pc.index_in(arr, value_set=self.keys))
 
     def contains(self, keys: pd.Series) -> np.ndarray:
-        return pc.is_in(_arrow(keys), value_set=self.keys).to_numpy(zero_copy_only=False)
+        return pc.is_in(strings(keys), value_set=self.keys).to_numpy(zero_copy_only=False)
 
-    def rename(self, ids: pd.Series) -> pd.Series:
-        """Each id's value where it has one, else the id itself."""
-        arr = _arrow(ids)
-        return _series(pc.coalesce(self.get(arr), arr), ids.index)
+    def rename(self, ids: pd.Series) -> tuple[pd.Series, np.ndarray]:
+        """(each id's value where it has one, else the id itself; which ids had one), in one look-up."""
+        arr = strings(ids)
+        found = self.values.take(pc.index_in(arr, value_set=self.keys))
+        return _series(pc.coalesce(found, arr), ids.index), found.is_valid().to_numpy(zero_copy_only=False)
 
 
 def merge_nodes(nodes: Nodes, edges: Edges, label: str, mapping: Lookup) -> None:
@@ -79,42 +80,59 @@ def merge_nodes(nodes: Nodes, edges: Edges, label: str, mapping: Lookup) -> None
     if not len(mapping) or label not in nodes:
         return
     table = nodes[label]
-    new = mapping.rename(table["id"])
-    moved = mapping.contains(table["id"])
-    aliases: dict[str, set[str]] = {}
-    for survivor, old in zip(new[moved].to_numpy(object), table.loc[moved, "id"].to_numpy(object), strict=True):
-        aliases.setdefault(survivor, set()).add(old)
-    table = table.assign(id=new, _moved=moved)
-    # unmoved rows first, so that a survivor's own row is the one kept
-    table = table.sort_values("_moved", kind="stable").drop_duplicates("id").drop(columns="_moved")
-    before = table["aliases"] if "aliases" in table.columns else pd.Series(None, index=table.index, dtype=object)
-    table["aliases"] = [
-        sorted(aliases[i] | set(b if isinstance(b, list) else [])) if i in aliases else b
-        for i, b in zip(table["id"].to_numpy(object), before, strict=True)
-    ]
-    nodes[label] = table.reset_index(drop=True)
+    ids = table["id"].to_numpy(object)
+    renamed, moved = mapping.rename(table["id"])
+    new = renamed.to_numpy(object)
+    aliases: dict[str, list[str]] = {}
+    for survivor, old in zip(new[moved].tolist(), ids[moved].tolist(), strict=True):
+        aliases.setdefault(survivor, []).append(old)
+    own_first = np.argsort(moved, kind="stable")  # a survivor's own row is the one kept
+    keep = np.sort(own_first[~pd.Series(new[own_first], dtype=object).duplicated().to_numpy()])
+    table = table.take(keep).assign(id=new[keep]).reset_index(drop=True)
+    column = table["aliases"].to_numpy(object) if "aliases" in table.columns else np.full(len(table), None, object)
+    at = pd.Index(table["id"].to_numpy(object)).get_indexer(list(aliases))
+    for position, olds in zip(at, aliases.values(), strict=True):
+        earlier = column[position] if isinstance(column[position], list) else []
+        column[position] = sorted(set(olds) | set(earlier))
+    nodes[label] = table.assign(aliases=column)
+
+    survivors = pc.unique(mapping.values)
     for key, frame in list(edges.items()):
-        a_label, _, b_label = key
-        if label not in (a_label, b_label):
-            continue
-        if a_label == label:
-            frame = frame.assign(a=mapping.rename(frame["a"]))
-        if b_label == label:
-            frame = frame.assign(b=mapping.rename(frame["b"]))
-        edges[key] = frame.drop_duplicates(["a", "b"])
+        ends = [end for end, end_label in (("a", key[0]), ("b", key[2])) if end_label == label]
+        touched = np.zeros(len(frame), dtype=bool)
+        for end in ends:
+            renamed, hit = mapping.rename(frame[end])
+            if not hit.any():
+                continue
+            frame = frame.assign(**{end: renamed})
+            touched |= pc.is_in(strings(renamed), value_set=survivors).to_numpy(zero_copy_only=False)
+        if touched.any():  # only edges of a survivor can now repeat one another
+            edges[key] = pd.concat([frame[~touched], frame[touched].drop_duplicates(["a", "b"])], ignore_index=True)
 
 
 def _add_edges(edges: Edges, key: EdgeKey, frame: pd.DataFrame) -> None:
-    frame = frame[frame["a"].notna() & frame["b"].notna()]
-    if len(frame):
-        edges[key] = pd.concat([edges.get(key), frame], ignore_index=True).drop_duplicates(["a", "b"])
+    """Add edges that are not there yet (few, to a table of millions)."""
+    frame = frame[frame["a"].notna() & frame["b"].notna()].drop_duplicates(["a", "b"])
+    if not len(frame):
+        return
+    table = edges.get(key)
+    if table is not None:
+        near = table[Lookup(frame["a"], frame["a"]).contains(table["a"])]
+        there = set(zip(near["a"].to_numpy(object), near["b"].to_numpy(object), strict=True))
+        frame = frame[[pair not in there for pair in zip(frame["a"], frame["b"], strict=True)]]
+    edges[key] = pd.concat([table, frame], ignore_index=True)
 
 
 def apply(outcome: Outcome, nodes: Nodes, edges: Edges, report: ResolveReport) -> None:
     """Apply a full run's outcome to the tables of a graph being built (records in their loader Workers)."""
     recs = outcome.recs
-    workers = nodes.get("Worker", pd.DataFrame({"id": pd.Series(dtype=object)}))
-    key_workers = outcome.key_workers()
+    # Every Worker with a record gets exactly its resolved values below, and the others (named only
+    # by a complaint) have none: the planned properties need not be carried through the merge.
+    workers = nodes.get("Worker", pd.DataFrame({"id": pd.Series(dtype=object)}))[["id"]]
+    nodes["Worker"] = workers
+    # A record with a NIK sits in the Worker of its NIK key here (``loaders.plan.worker_ids``), so only
+    # passport keys can name a Worker that no record sits in.
+    key_workers = outcome.key_workers(kinds=("passport",))
     bare = key_workers[Lookup(workers["id"], workers["id"]).contains(key_workers.index.to_series())]
     merges = outcome.merges()  # Workers that go whole into another, and those only a complaint names
     report.merged_nodes = len(merges) + len(bare)
@@ -126,8 +144,8 @@ def apply(outcome: Outcome, nodes: Nodes, edges: Edges, report: ResolveReport) -
     for key, prefix in ((("Worker", "REPORTED_IN", "SourceRecord"), 0), (("Worker", "HAS_PLACEMENT", "Placement"), 3)):
         if key in edges:  # a placement's id is "PL-" + its record's id
             frame = edges[key]
-            record = pc.utf8_slice_codeunits(_arrow(frame["b"]), prefix)
-            own = pc.coalesce(worker_of.get(record), _arrow(frame["a"]))
+            record = pc.utf8_slice_codeunits(strings(frame["b"]), prefix)
+            own = pc.coalesce(worker_of.get(record), strings(frame["a"]))
             edges[key] = frame.assign(a=_series(own, frame.index))
     moves = outcome.moves()
     report.detached_records = len(moves)
@@ -155,9 +173,10 @@ def apply(outcome: Outcome, nodes: Nodes, edges: Edges, report: ResolveReport) -
 
     key = ("Worker", "REPORTED_IN", "SourceRecord")
     if key in edges:
-        links = recs.set_index("record_id")
         frame = edges[key]
-        edges[key] = frame.assign(score=frame["b"].map(links["score"]).round(4), reason=frame["b"].map(links["reason"]))
+        score = Lookup(recs["record_id"], recs["score"].round(4).to_numpy()).get(frame["b"])
+        reason = Lookup(recs["record_id"], recs["reason"].to_numpy(object)).get(frame["b"])
+        edges[key] = frame.assign(score=score.to_numpy(zero_copy_only=False), reason=_series(reason, frame.index))
     rev = outcome.proposals()
     report.review_pairs = len(rev)
     if len(rev):
