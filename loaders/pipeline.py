@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -240,18 +241,21 @@ def load_directory(
 
     if bulk_writer:
         nodes, edges = bulk_writer.tables()
+        pending = None
         if resolve:
             from loaders.resolve import resolve_tables
 
-            report.resolution = resolve_tables(work_dir, nodes, edges, progress=progress)
+            report.resolution, pending = resolve_tables(work_dir, nodes, edges, progress=progress)
         total = sum(len(t) for t in nodes.values()) + sum(len(t) for t in edges.values())
         progress.start("bulk write", total)
-        report.written.add(engine.bulk_create(nodes, edges, progress.advance))
+        with ThreadPoolExecutor(1) as saver:  # the state is saved while the server builds the graph
+            saving = saver.submit(pending.save) if pending else None
+            report.written.add(engine.bulk_create(nodes, edges, progress.advance))
+            if saving:
+                saving.result()
         progress.done()
-        if resolve:
-            from loaders.resolve import publish_state
-
-            publish_state(work_dir)
+        if pending:  # the graph holds the outcome: the state that describes it becomes current
+            pending.publish()
     elif resolve:
         from loaders.resolve import resolve as resolve_graph
 

@@ -153,12 +153,17 @@ class BulkWriter:
         self.delta.extend(delta)
 
     def tables(self) -> tuple[dict[str, pd.DataFrame], dict[EdgeKey, pd.DataFrame]]:
-        nodes = {label: self.delta.node_table(label) for label in self.delta.nodes}
+        """One table per label and per edge key. The planned pieces are released as each table is
+        built: at 1 M workers they and the tables together held several GB twice."""
+        delta, self.delta = self.delta, GraphDelta()
+        nodes = {}
+        for label in list(delta.nodes):
+            nodes[label] = delta.node_table(label)
+            del delta.nodes[label]
         if "SourceRecord" in nodes:
             nodes["SourceRecord"] = nodes["SourceRecord"].assign(complete=True)
-        edges = {key: self.delta.edge_table(key) for key in self.delta.edges}
+        edges = {}
+        for key in list(delta.edges):
+            edges[key] = delta.edge_table(key)
+            del delta.edges[key]
         return nodes, edges
-
-    def finish(self, on_entities: Callable[[int], None] | None = None) -> WriteSummary:
-        nodes, edges = self.tables()
-        return self.engine.bulk_create(nodes, edges, on_entities)

@@ -749,6 +749,23 @@ def _write_graph(
     report.written = total
 
 
+@dataclass
+class PendingState:
+    """The state of a run whose outcome is not in the graph yet: saved (to staging) while the graph
+    is built, published once it holds the outcome."""
+
+    state: State
+    folder: Path
+    extra: dict[str, Any]
+    conflicts: pd.DataFrame
+
+    def save(self) -> None:
+        self.state.save(self.folder, self.extra, self.conflicts)
+
+    def publish(self) -> None:
+        State.publish(self.folder)
+
+
 def resolve_tables(
     work_dir: Path,
     nodes: dict[str, pd.DataFrame],
@@ -758,26 +775,16 @@ def resolve_tables(
     accept: float = ACCEPT,
     review: float = REVIEW,
     progress: Progress | None = None,
-) -> ResolveReport:
+) -> tuple[ResolveReport, PendingState | None]:
     """A full run on the records of a graph being built in bulk (``jejak load --resolve`` into an
     empty graph), applied to its node and edge tables (``tables.apply``) instead of written into a
-    graph. The new state is staged; ``publish_state`` makes it current once the graph holds it."""
+    graph. Returns the report and the state to save while the graph is built and to publish after."""
     run = _Run(work_dir, folder, progress)
     outcome = _decide(None, work_dir, run, full=True, accept=accept, review=review)
-    if outcome is not None:
-        with ThreadPoolExecutor(1) as saver:
-            saving = saver.submit(outcome.state.save, run.folder, outcome.extra, outcome.all_conflicts)
-            run.progress.start("apply to the graph's tables", None)
-            tables.apply(outcome, nodes, edges, run.report)
-            run.progress.done()
-            run.lap("tables")
-        saving.result()
-        run.lap("save")
-    return run.finish()
-
-
-def publish_state(work_dir: Path, folder: Path | None = None) -> None:
-    """Make the state staged by ``resolve_tables`` current: call once the graph holds its outcome."""
-    folder = folder or state_dir(work_dir)
-    if (folder / "next" / "state.json").exists():
-        State.publish(folder)
+    if outcome is None:
+        return run.finish(), None
+    run.progress.start("apply to the graph's tables", None)
+    tables.apply(outcome, nodes, edges, run.report)
+    run.progress.done()
+    run.lap("tables")
+    return run.finish(), PendingState(outcome.state, run.folder, outcome.extra, outcome.all_conflicts)
