@@ -400,6 +400,7 @@ def _resolved_props(recs: pd.DataFrame, conflicts: pd.DataFrame) -> pd.DataFrame
     )
     sorted_workers = worker.take(order)
     starts = np.r_[True, pc.not_equal(sorted_workers[1:], sorted_workers[:-1]).to_numpy(zero_copy_only=False)]
+    starts = starts[: len(sorted_workers)]  # no record: no worker
     by_worker = np.cumsum(starts) - 1  # 0, 1, ... per worker, in the sorted order
     workers = sorted_workers.filter(pa.array(starts)).to_numpy(zero_copy_only=False)
     columns: dict[str, Any] = {}
@@ -407,7 +408,7 @@ def _resolved_props(recs: pd.DataFrame, conflicts: pd.DataFrame) -> pd.DataFrame
         values = pa.array(recs[col], from_pandas=True).take(order)
         stated = values.is_valid().to_numpy(zero_copy_only=False)
         owners = by_worker[stated]
-        first = np.r_[True, owners[1:] != owners[:-1]]  # the first stated value of each worker
+        first = np.r_[True, owners[1:] != owners[:-1]][: len(owners)]  # the first stated value of each worker
         column = np.full(len(workers), None, dtype=object)
         column[owners[first]] = values.filter(pa.array(stated)).filter(pa.array(first)).to_numpy(zero_copy_only=False)
         columns[prop] = column
