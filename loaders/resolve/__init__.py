@@ -480,8 +480,7 @@ class Outcome:
             key = digest_series("W-", pd.Series(column, index=values.index), values)
             parts.append(pd.DataFrame({"key": key.to_numpy(), "worker": recs.loc[has, "worker"].to_numpy(object)}))
         keys = pd.concat(parts, ignore_index=True)
-        current = tables.Lookup(recs["current"].unique(), recs["current"].unique())
-        keys = keys[~current.contains(keys["key"])].drop_duplicates()
+        keys = keys[~tables.isin(keys["key"], recs["current"].unique())].drop_duplicates()
         keys = keys[~keys["key"].duplicated(keep=False)]  # a key two people hold names neither
         return keys.set_index("key")["worker"].sort_index()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from engine.base import Engine, WriteSummary, batched
@@ -105,17 +106,19 @@ DETACH_RECORD = cypher(
     """,
     doc="Move one source record (and its placement) from one Worker to another.",
 )
+# What a record that leaves its Worker takes along: relationship, target label, feature column.
+RECORD_IDENTIFIERS = (
+    ("HAS_PHONE", "Phone", "phone"),
+    ("HOLDS_PASSPORT", "Passport", "passport"),
+    ("FROM_REGION", "Region", "regency"),
+    ("HAS_ADDRESS", "Address", "address"),
+)
 COPY_IDENTIFIERS = {
     rel: cypher(
         f"resolve.copy.{rel}",
         f"UNWIND $rows AS r MATCH (w:Worker {{id: r.a}}) MATCH (x:{to} {{id: r.b}}) MERGE (w)-[:{rel}]->(x)",
     )
-    for rel, to in (
-        ("HAS_PHONE", "Phone"),
-        ("HOLDS_PASSPORT", "Passport"),
-        ("FROM_REGION", "Region"),
-        ("HAS_ADDRESS", "Address"),
-    )
+    for rel, to, _ in RECORD_IDENTIFIERS
 }
 SET_WORKER = cypher(
     "resolve.set_worker",
@@ -202,16 +205,19 @@ def detach_records(engine: Engine, moves: pd.DataFrame, records: pd.DataFrame, t
         return
     rows = [{"id": r, "a": o, "b": n} for r, o, n in moves[["record", "old", "new"]].itertuples(index=False)]
     _write(engine, DETACH_RECORD, "rows", rows, total)
+    for (rel, _, _), links in moved_identifiers(moves, records).items():
+        _write(engine, COPY_IDENTIFIERS[rel], "rows", links.to_dict("records"), total)
+
+
+def moved_identifiers(moves: pd.DataFrame, records: pd.DataFrame) -> dict[tuple[str, str, str], pd.DataFrame]:
+    """Per ``RECORD_IDENTIFIERS`` entry: the links (``a`` new Worker, ``b`` identifier id) that the
+    moving records (``record``, ``new``) take to their new Worker."""
     feats = records.set_index("record_id").loc[moves["record"]]
-    new = moves["new"].to_numpy()
-    for rel, column in (
-        ("HAS_PHONE", "phone"),
-        ("HOLDS_PASSPORT", "passport"),
-        ("FROM_REGION", "regency"),
-        ("HAS_ADDRESS", "address"),
-    ):
-        values = feats[column].to_numpy()
-        if column == "address":
-            values = [address_id(v) for v in values]
-        link = [{"a": w, "b": x} for w, x in zip(new, values, strict=True) if isinstance(x, str)]
-        _write(engine, COPY_IDENTIFIERS[rel], "rows", link, total)
+    out = {}
+    for entry in RECORD_IDENTIFIERS:
+        values = feats[entry[2]].to_numpy(object)
+        if entry[2] == "address":
+            values = np.array([address_id(v) for v in values], dtype=object)
+        links = pd.DataFrame({"a": moves["new"].to_numpy(object), "b": values}, dtype=object)
+        out[entry] = links[[isinstance(x, str) for x in values]]
+    return out

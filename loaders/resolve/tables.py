@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from loaders.plan import EdgeKey
-from loaders.resolve.graph import address_id
+from loaders.resolve.graph import moved_identifiers
 from loaders.resolve.orgs import DESIGNATIONS, org_merges
 from loaders.resolve.records import TRUST
 
@@ -27,12 +27,6 @@ if TYPE_CHECKING:
 
 Nodes = dict[str, pd.DataFrame]
 Edges = dict[EdgeKey, pd.DataFrame]
-IDENTIFIER_EDGES = (  # what a record that leaves its Worker takes along (as ``graph.detach_records``)
-    (("Worker", "HAS_PHONE", "Phone"), "phone"),
-    (("Worker", "HOLDS_PASSPORT", "Passport"), "passport"),
-    (("Worker", "FROM_REGION", "Region"), "regency"),
-    (("Worker", "HAS_ADDRESS", "Address"), "address"),
-)
 
 
 def strings(values: pd.Series | np.ndarray) -> pa.Array:
@@ -40,6 +34,11 @@ def strings(values: pd.Series | np.ndarray) -> pa.Array:
     strings, ``isin`` with a set of 1.6 M ids took 10 s; ``pc.is_in`` takes 0.8.)"""
     arr = pa.array(values, type=pa.string(), from_pandas=True)
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def isin(values: pd.Series | np.ndarray, within: pd.Series | np.ndarray) -> np.ndarray:
+    """Which values are among ``within`` (Arrow's hash set; see ``strings``)."""
+    return pc.is_in(strings(values), value_set=strings(within)).to_numpy(zero_copy_only=False)
 
 
 def _series(values: pa.Array, index: pd.Index) -> pd.Series:
@@ -64,13 +63,10 @@ class Lookup:
         arr = keys if isinstance(keys, pa.Array) else strings(keys)
         return self.values.take(pc.index_in(arr, value_set=self.keys))
 
-    def contains(self, keys: pd.Series) -> np.ndarray:
-        return pc.is_in(strings(keys), value_set=self.keys).to_numpy(zero_copy_only=False)
-
     def rename(self, ids: pd.Series) -> tuple[pd.Series, np.ndarray]:
         """(each id's value where it has one, else the id itself; which ids had one), in one look-up."""
         arr = strings(ids)
-        found = self.values.take(pc.index_in(arr, value_set=self.keys))
+        found = self.get(arr)
         return _series(pc.coalesce(found, arr), ids.index), found.is_valid().to_numpy(zero_copy_only=False)
 
 
@@ -117,7 +113,7 @@ def _add_edges(edges: Edges, key: EdgeKey, frame: pd.DataFrame) -> None:
         return
     table = edges.get(key)
     if table is not None:
-        near = table[Lookup(frame["a"], frame["a"]).contains(table["a"])]
+        near = table[isin(table["a"], frame["a"].unique())]
         there = set(zip(near["a"].to_numpy(object), near["b"].to_numpy(object), strict=True))
         frame = frame[[pair not in there for pair in zip(frame["a"], frame["b"], strict=True)]]
     edges[key] = pd.concat([table, frame], ignore_index=True)
@@ -133,7 +129,7 @@ def apply(outcome: Outcome, nodes: Nodes, edges: Edges, report: ResolveReport) -
     # A record with a NIK sits in the Worker of its NIK key here (``loaders.plan.worker_ids``), so only
     # passport keys can name a Worker that no record sits in.
     key_workers = outcome.key_workers(kinds=("passport",))
-    bare = key_workers[Lookup(workers["id"], workers["id"]).contains(key_workers.index.to_series())]
+    bare = key_workers[isin(key_workers.index.to_numpy(object), workers["id"])]
     merges = outcome.merges()  # Workers that go whole into another, and those only a complaint names
     report.merged_nodes = len(merges) + len(bare)
     old = [o for o, _ in merges] + bare.index.tolist()
@@ -149,20 +145,16 @@ def apply(outcome: Outcome, nodes: Nodes, edges: Edges, report: ResolveReport) -
             edges[key] = frame.assign(a=_series(own, frame.index))
     moves = outcome.moves()
     report.detached_records = len(moves)
-    if len(moves):
-        moved = recs.set_index("record_id").loc[moves["record"]]
-        for key, column in IDENTIFIER_EDGES:
-            values = moved[column]
-            if column == "address":
-                values = values.map(address_id)
-            _add_edges(edges, key, pd.DataFrame({"a": moves["new"].to_numpy(), "b": values.to_numpy()}))
+    if len(moves):  # they take their identifiers along (as ``graph.detach_records``)
+        for (rel, to, _), links in moved_identifiers(moves, recs).items():
+            _add_edges(edges, ("Worker", rel, to), links)
 
     # resolved values: a person's properties are exactly these (as ``SET w += props`` with nulls)
     resolved = outcome.worker_rows()
     resolved.index.name = "id"
     resolved = resolved.reset_index()
-    table = nodes.get("Worker", workers)
-    others = table[~Lookup(resolved["id"], resolved["id"]).contains(table["id"])]
+    table = nodes["Worker"]
+    others = table[~isin(table["id"], resolved["id"])]
     if "aliases" in table.columns:
         aliased = table[table["aliases"].notna()]
         resolved["aliases"] = (
