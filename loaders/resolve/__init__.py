@@ -51,8 +51,8 @@ from jejak.errors import InputError
 from loaders.pipeline import NoProgress, Progress
 from loaders.plan import digest, digest_series
 from loaders.resolve import graph as g
+from loaders.resolve import lookup, tables
 from loaders.resolve import model as m
-from loaders.resolve import tables
 from loaders.resolve.cluster import ACCEPT, REVIEW, Decisions, cluster
 from loaders.resolve.orgs import resolve_organisations
 from loaders.resolve.records import TRUST, WORKER_SOURCES, load_features
@@ -457,9 +457,9 @@ class Outcome:
     def moves(self) -> pd.DataFrame:
         """record, old, new: records leaving a Worker whose other records go elsewhere."""
         recs = self.recs
-        goes_whole_to = tables.Lookup(self.owner_target.index.to_numpy(object), self.owner_target.to_numpy(object))
-        worker = tables.strings(recs["worker"])
-        leaves = pc.not_equal(tables.strings(recs["current"]), worker)
+        goes_whole_to = lookup.Lookup(self.owner_target.index.to_numpy(object), self.owner_target.to_numpy(object))
+        worker = lookup.strings(recs["worker"])
+        leaves = pc.not_equal(lookup.strings(recs["current"]), worker)
         elsewhere = pc.fill_null(pc.not_equal(goes_whole_to.get(recs["current"]), worker), True)
         movers = recs[pc.and_(leaves, elsewhere).to_numpy(zero_copy_only=False)]
         return movers.rename(columns={"record_id": "record", "current": "old", "worker": "new"})[
@@ -480,7 +480,7 @@ class Outcome:
             key = digest_series("W-", pd.Series(column, index=values.index), values)
             parts.append(pd.DataFrame({"key": key.to_numpy(), "worker": recs.loc[has, "worker"].to_numpy(object)}))
         keys = pd.concat(parts, ignore_index=True)
-        keys = keys[~tables.isin(keys["key"], recs["current"].unique())].drop_duplicates()
+        keys = keys[~lookup.isin(keys["key"], recs["current"].unique())].drop_duplicates()
         keys = keys[~keys["key"].duplicated(keep=False)]  # a key two people hold names neither
         return keys.set_index("key")["worker"].sort_index()
 
