@@ -32,7 +32,7 @@ START_TIMEOUT_S = 900.0  # a large append-only log takes a while to replay
 # Compact the log on a clean stop when it has grown by more than this since its last rewrite:
 # writes are logged as queries, so a restart re-runs them all (minutes after a big resolution).
 COMPACT_ABOVE_BYTES = 4 * 2**20
-LOCK_TIMEOUT_S = 30.0
+LOCK_TIMEOUT_S = START_TIMEOUT_S  # its holder is starting a server (log replay) or stopping one
 # Replicate every write to the append-only log as the query itself, never as "effects": effect
 # replay diverged from the live graph here (FalkorDB 4.22: effects logged under another graph's
 # name after deletes and copies), and a server whose log diverges refuses to start.
@@ -142,7 +142,7 @@ def _answers(files: ServerFiles) -> bool:
 
 
 @contextmanager
-def _start_lock(files: ServerFiles) -> Iterator[None]:
+def start_lock(files: ServerFiles) -> Iterator[None]:
     """An exclusive flock: the kernel drops it when its holder dies, so it can never go stale."""
     with open(files.lock, "a+") as fh:
         deadline = time.monotonic() + LOCK_TIMEOUT_S
@@ -153,7 +153,7 @@ def _start_lock(files: ServerFiles) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     raise GraphBusy(
-                        f"another process has been starting the graph in {files.data_dir} for "
+                        f"another process has been starting or stopping the graph in {files.data_dir} for "
                         f"{LOCK_TIMEOUT_S:.0f} s; wait for it or stop it"
                     ) from None
                 time.sleep(0.1)
@@ -193,7 +193,7 @@ def ensure_server(data_dir: Path, fsync: str = "everysec") -> ServerFiles:
     data_dir = data_dir.resolve()
     _check_writable(data_dir)
     files = ServerFiles(data_dir)
-    with _start_lock(files):
+    with start_lock(files):
         pid = _read_pid(files)
         if pid and _is_our_server(pid, files):
             # Running (maybe still replaying its log after a restart): attach to it.

@@ -13,7 +13,7 @@ from falkordb import Edge, FalkorDB, Node, Path
 
 from engine.base import Engine, Health, Row, WriteSummary, wait_until
 from engine.cypher import Cypher
-from engine.embedded import ServerFiles, stop_server
+from engine.embedded import ServerFiles, start_lock, stop_server
 from graph_model.ddl import Statement, falkordb_ddl
 from jejak.errors import EngineUnavailable, QueryError
 
@@ -350,21 +350,42 @@ class FalkorEngine(Engine):
         self._graph = self._db.select_graph(self.graph_name)
 
     def close(self) -> None:
-        try:
-            last = self.files is not None and _other_clients(self._connection, self._client_name) == 0
-            if last and self._logged_since_snapshot() > COMPACT_ABOVE_BYTES:
-                with suppress(EngineUnavailable):  # the log is still whole, only slow to replay
-                    self.compact()
-            self._db.close()
-        except (redis.ConnectionError, OSError):
+        files = self.files
+        if files is None:
+            with suppress(redis.ConnectionError, OSError):
+                self._db.close()
             return
-        if last and self.files is not None:
-            stop_server(self.files)
+        # Closers and starters take turns on the start lock: two processes leaving together cannot
+        # each count the other and leave the server running, and nobody attaches to a stopping one.
+        with start_lock(files):
+            try:
+                last = _other_clients(self._connection, self._client_name) == 0
+                if last and self._logged_since_snapshot() > COMPACT_ABOVE_BYTES:
+                    with suppress(EngineUnavailable):  # the log is still whole, only slow to replay
+                        self.compact()
+                self._db.close()
+            except (redis.ConnectionError, OSError):
+                return
+            if last:
+                stop_server(files)
+            else:  # the next closer must not count us: wait until the server has let us go
+                wait_until(lambda: not _connected(files, self._client_name), 5.0, 0.01)
 
     def _logged_since_snapshot(self) -> int:
         """Bytes of queries in the append-only log after its snapshot part."""
         info = self._connection.info("persistence")
         return int(info.get("aof_current_size", 0)) - int(info.get("aof_base_size", 0))
+
+
+def _connected(files: ServerFiles, name: str) -> bool:
+    """Whether a client named ``name`` is still connected to the server (a probe of its own)."""
+    with suppress(redis.ConnectionError, OSError):
+        probe = redis.Redis(unix_socket_path=str(files.socket), socket_timeout=5)
+        try:
+            return any(client.get("name") == name for client in probe.client_list())
+        finally:
+            probe.close()
+    return False
 
 
 def _other_clients(conn: Any, own_name: str) -> int:

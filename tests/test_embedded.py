@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -85,14 +86,15 @@ def test_two_processes_starting_the_same_graph_share_one_server(tmp_path: Path) 
         from jejak.settings import Settings
         eng = engine.connect(Settings(data_dir={str(data)!r}, graph_name="shared"))
         eng.write("CREATE (:Worker {{id: $id}})", {{"id": sys.argv[1]}})
-        time.sleep(1.5)  # stay connected while the other process works
+        time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # both leave at the same moment
         print(eng.read("MATCH (w:Worker) RETURN count(w) AS n")[0]["n"])
         eng.close()
         """
     )
     root = Path(__file__).parents[1]
+    leave_at = str(time.time() + 4.0)  # after both have started and written
     procs = [
-        subprocess.Popen([sys.executable, "-c", script, name], cwd=root, stdout=subprocess.PIPE, text=True)
+        subprocess.Popen([sys.executable, "-c", script, name, leave_at], cwd=root, stdout=subprocess.PIPE, text=True)
         for name in ("a", "b")
     ]
     outs = [p.communicate(timeout=60)[0].strip() for p in procs]
