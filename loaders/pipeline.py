@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -241,21 +240,17 @@ def load_directory(
 
     if bulk_writer:
         nodes, edges = bulk_writer.tables()
-        pending = None
+        publish = None
         if resolve:
             from loaders.resolve import resolve_tables
 
-            report.resolution, pending = resolve_tables(work_dir, nodes, edges, progress=progress)
+            report.resolution, publish = resolve_tables(work_dir, nodes, edges, progress=progress)
         total = sum(len(t) for t in nodes.values()) + sum(len(t) for t in edges.values())
         progress.start("bulk write", total)
-        with ThreadPoolExecutor(1) as saver:  # the state is saved while the server builds the graph
-            saving = saver.submit(pending.save) if pending else None
-            report.written.add(engine.bulk_create(nodes, edges, progress.advance))
-            if saving:
-                saving.result()
+        report.written.add(engine.bulk_create(nodes, edges, progress.advance))
         progress.done()
-        if pending:  # the graph holds the outcome: the state that describes it becomes current
-            pending.publish()
+        if publish:  # the graph holds the outcome: the state that describes it becomes current
+            publish()
     elif resolve:
         from loaders.resolve import resolve as resolve_graph
 

@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -16,6 +17,7 @@ from jejak.errors import InputError
 from loaders.pipeline import load_directory
 from loaders.resolve import decide, resolve
 from loaders.resolve.graph import record_workers
+from loaders.resolve.model import FIELDS, reasons
 from loaders.resolve.records import WORKER_SOURCES, name_key
 from queries.reconcile import conflicts, resolve_alias
 from tests.conftest import Dataset
@@ -55,6 +57,20 @@ def test_name_key_spellings() -> None:
     ):
         assert name_key(a) == name_key(b), (a, b)
     assert name_key("SITI") != name_key("SRI")
+
+
+def test_a_match_reason_names_the_fields_that_counted_strongest_first() -> None:
+    # equal weights are frequent here (few distinct values), so the tie rule is exercised too
+    rng = np.random.default_rng(5)
+    weights = rng.choice([-2.0, 0.0, 0.7, 1.5, 3.0], size=(2000, len(FIELDS)))
+    pairs = pd.DataFrame(weights, columns=[f"mw_{f}" for f in FIELDS])
+    expected = [
+        "+".join(FIELDS[k] for k in sorted(range(len(FIELDS)), key=lambda k: (-row[k], k)) if row[k] > 0)
+        for row in weights
+    ]
+    assert reasons(pairs).tolist() == expected
+    one = pd.DataFrame([[0.5, 4.0, -1.0, 0.0, 9.0, 0.5, -3.0, 0.0]], columns=[f"mw_{f}" for f in FIELDS])
+    assert reasons(one).tolist() == ["passport+birth_date+name+region"]
 
 
 def test_precision_recall_and_count(resolved: tuple[Engine, Path], dataset: Dataset) -> None:

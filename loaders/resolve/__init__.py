@@ -30,6 +30,7 @@ re-cluster only the people they touch. The state is checked against the graph fi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import random
@@ -47,6 +48,7 @@ import pyarrow.compute as pc
 
 from engine.base import Engine, WriteSummary
 from engine.cypher import cypher
+from jejak.aside import run_aside
 from jejak.errors import InputError
 from loaders.pipeline import NoProgress, Progress
 from loaders.plan import digest, digest_series
@@ -749,23 +751,6 @@ def _write_graph(
     report.written = total
 
 
-@dataclass
-class PendingState:
-    """The state of a run whose outcome is not in the graph yet: saved (to staging) while the graph
-    is built, published once it holds the outcome."""
-
-    state: State
-    folder: Path
-    extra: dict[str, Any]
-    conflicts: pd.DataFrame
-
-    def save(self) -> None:
-        self.state.save(self.folder, self.extra, self.conflicts)
-
-    def publish(self) -> None:
-        State.publish(self.folder)
-
-
 def resolve_tables(
     work_dir: Path,
     nodes: dict[str, pd.DataFrame],
@@ -775,16 +760,38 @@ def resolve_tables(
     accept: float = ACCEPT,
     review: float = REVIEW,
     progress: Progress | None = None,
-) -> tuple[ResolveReport, PendingState | None]:
+) -> tuple[ResolveReport, Callable[[], None] | None]:
     """A full run on the records of a graph being built in bulk (``jejak load --resolve`` into an
     empty graph), applied to its node and edge tables (``tables.apply``) instead of written into a
-    graph. Returns the report and the state to save while the graph is built and to publish after."""
+    graph.
+
+    The run is decided in a side process (``_plan_tables``): its features, candidate pairs and model
+    (a peak of ~8 GB at 1 M workers) are freed when it ends instead of sitting next to the planned
+    tables. It saves the new state to staging and sends back only what the tables need. Returns the
+    report and the call that publishes the state, for once the graph holds the outcome."""
+    run = _Run(work_dir, folder, progress)
+    report, plan = run_aside(_plan_tables, run.progress, work_dir, run.folder, accept, review)
+    run.report = report
+    if plan is None:
+        return run.finish(), None
+    run.clock = time.monotonic()
+    run.progress.start("apply to the graph's tables", None)
+    tables.apply(plan, nodes, edges, run.report)
+    run.progress.done()
+    run.lap("tables")
+    return run.finish(), functools.partial(State.publish, run.folder)
+
+
+def _plan_tables(
+    work_dir: Path, folder: Path, accept: float, review: float, *, progress: Progress
+) -> tuple[ResolveReport, tables.TablePlan | None]:
+    """``resolve_tables``'s side: decide, reduce the outcome to a ``TablePlan``, save the state."""
     run = _Run(work_dir, folder, progress)
     outcome = _decide(None, work_dir, run, full=True, accept=accept, review=review)
     if outcome is None:
-        return run.finish(), None
-    run.progress.start("apply to the graph's tables", None)
-    tables.apply(outcome, nodes, edges, run.report)
-    run.progress.done()
-    run.lap("tables")
-    return run.finish(), PendingState(outcome.state, run.folder, outcome.extra, outcome.all_conflicts)
+        return run.report, None
+    plan = tables.TablePlan.of(outcome)
+    run.lap("plan")
+    outcome.state.save(run.folder, outcome.extra, outcome.all_conflicts)
+    run.lap("save")
+    return run.report, plan

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
@@ -148,12 +150,21 @@ def _quiet() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
+# DuckDB's own memory, beyond which it spills to disk. Its default (80 % of RAM) let scoring 1 M
+# workers' candidate pairs peak at 7.9 GB in the process; capped at 3 GB it peaked at 6.5 GB and
+# took 67 s instead of 62 (2 GB: 5.3 GB, 74 s).
+DUCKDB_MEMORY = "3GB"
+
+
 def _db_api() -> Any:
     import duckdb
     from splink import DuckDBAPI
 
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = false")
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+    # spill files go to the system's temporary directory (DuckDB's default is .tmp in the working one)
+    con.execute(f"SET temp_directory = '{Path(tempfile.gettempdir()) / f'jejak-duckdb-{os.getpid()}'}'")
     return DuckDBAPI(con)
 
 
@@ -217,10 +228,26 @@ def predict(
 
 def reasons(pairs: pd.DataFrame) -> pd.Series:
     """'name+birth_date+passport': the fields whose comparison counted for the match (positive
-    match weight), strongest first."""
+    match weight), strongest first (equal weights in FIELDS order)."""
     weights = pairs[[f"mw_{f}" for f in FIELDS]].to_numpy()
-    names = [[FIELDS[k] for k in row.argsort()[::-1] if row[k] > 0] for row in weights]
-    return pd.Series(["+".join(n) for n in names], index=pairs.index, dtype=object)
+    order = np.argsort(-weights, axis=1, kind="stable")
+    counted = np.take_along_axis(weights, order, axis=1) > 0
+    # Each pair's reason as one integer (per position: its field + 1, or 0 where it did not count),
+    # then one string per distinct reason: a few hundred joins instead of one per pair (3 M at 1 M
+    # workers: 14 s -> 2 s).
+    code = ((order + 1) * counted) @ (len(FIELDS) + 1) ** np.arange(len(FIELDS), dtype=np.int64)
+    distinct, which = np.unique(code, return_inverse=True)
+    text = np.array([_reason_text(int(c)) for c in distinct], dtype=object)
+    return pd.Series(text[which], index=pairs.index, dtype=object)
+
+
+def _reason_text(code: int) -> str:
+    fields = []
+    while code:
+        code, digit = divmod(code, len(FIELDS) + 1)
+        if digit:
+            fields.append(FIELDS[digit - 1])
+    return "+".join(fields)
 
 
 def save(model: dict[str, Any], path: Path) -> None:

@@ -10,6 +10,7 @@ the tables the same changes are column operations.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -79,21 +80,58 @@ def _add_edges(edges: Edges, key: EdgeKey, frame: pd.DataFrame) -> None:
     edges[key] = pd.concat([table, frame], ignore_index=True)
 
 
-def apply(outcome: Outcome, nodes: Nodes, edges: Edges, report: ResolveReport) -> None:
+@dataclass
+class TablePlan:
+    """What the tables need of an outcome, worked out where the outcome was decided (a side process)
+    so that only this crosses back: a few columns instead of the features, pairs and model."""
+
+    merges: pd.DataFrame  # old, new: Workers that go whole into another (``Outcome.merges``)
+    key_workers: pd.Series  # passport key Worker id -> its person (``Outcome.key_workers``)
+    records: pd.DataFrame  # record_id, worker, score, reason: where each record goes, and why
+    moved: dict[tuple[str, str, str], pd.DataFrame]  # identifier links that moving records take along
+    detached: int  # records that leave a Worker whose other records go elsewhere
+    resolved: pd.DataFrame  # per person (``id``): the resolved property values
+    proposals: pd.DataFrame  # wa, wb, p, reason: review pairs between people
+
+    @classmethod
+    def of(cls, outcome: Outcome) -> TablePlan:
+        recs = outcome.recs
+        moves = outcome.moves()
+        resolved = outcome.worker_rows()
+        resolved.index.name = "id"
+        return cls(
+            merges=pd.DataFrame(outcome.merges(), columns=["old", "new"], dtype=object),
+            key_workers=outcome.key_workers(kinds=("passport",)),
+            records=pd.DataFrame(
+                {
+                    "record_id": recs["record_id"].to_numpy(object),
+                    "worker": recs["worker"].to_numpy(object),
+                    "score": recs["score"].round(4).to_numpy(),
+                    "reason": recs["reason"].to_numpy(object),
+                }
+            ),
+            moved=moved_identifiers(moves, recs) if len(moves) else {},
+            detached=len(moves),
+            resolved=resolved.reset_index(),
+            proposals=outcome.proposals(),
+        )
+
+
+def apply(plan: TablePlan, nodes: Nodes, edges: Edges, report: ResolveReport) -> None:
     """Apply a full run's outcome to the tables of a graph being built (records in their loader Workers)."""
-    recs = outcome.recs
+    recs = plan.records
     # Every Worker with a record gets exactly its resolved values below, and the others (named only
     # by a complaint) have none: the planned properties need not be carried through the merge.
     workers = nodes.get("Worker", pd.DataFrame({"id": pd.Series(dtype=object)}))[["id"]]
     nodes["Worker"] = workers
     # A record with a NIK sits in the Worker of its NIK key here (``loaders.plan.worker_ids``), so only
     # passport keys can name a Worker that no record sits in.
-    key_workers = outcome.key_workers(kinds=("passport",))
+    key_workers = plan.key_workers
     bare = key_workers[isin(key_workers.index.to_numpy(object), workers["id"])]
-    merges = outcome.merges()  # Workers that go whole into another, and those only a complaint names
-    report.merged_nodes = len(merges) + len(bare)
-    old = [o for o, _ in merges] + bare.index.tolist()
-    merge_nodes(nodes, edges, "Worker", Lookup(np.array(old, dtype=object), [n for _, n in merges] + bare.tolist()))
+    report.merged_nodes = len(plan.merges) + len(bare)
+    old = np.concatenate([plan.merges["old"].to_numpy(object), bare.index.to_numpy(object)])
+    new = np.concatenate([plan.merges["new"].to_numpy(object), bare.to_numpy(object)])
+    merge_nodes(nodes, edges, "Worker", Lookup(old, new))
 
     # a record's own edges go with the record (a Worker's records may go to two people)
     worker_of = Lookup(recs["record_id"], recs["worker"].to_numpy(object))
@@ -103,16 +141,12 @@ def apply(outcome: Outcome, nodes: Nodes, edges: Edges, report: ResolveReport) -
             record = pc.utf8_slice_codeunits(strings(frame["b"]), prefix)
             own = pc.coalesce(worker_of.get(record), strings(frame["a"]))
             edges[key] = frame.assign(a=series(own, frame.index))
-    moves = outcome.moves()
-    report.detached_records = len(moves)
-    if len(moves):  # they take their identifiers along (as ``graph.detach_records``)
-        for (rel, to, _), links in moved_identifiers(moves, recs).items():
-            _add_edges(edges, ("Worker", rel, to), links)
+    report.detached_records = plan.detached
+    for (rel, to, _), links in plan.moved.items():  # moving records take their identifiers along
+        _add_edges(edges, ("Worker", rel, to), links)
 
     # resolved values: a person's properties are exactly these (as ``SET w += props`` with nulls)
-    resolved = outcome.worker_rows()
-    resolved.index.name = "id"
-    resolved = resolved.reset_index()
+    resolved = plan.resolved
     table = nodes["Worker"]
     others = table[~isin(table["id"], resolved["id"])]
     if "aliases" in table.columns:
@@ -126,10 +160,10 @@ def apply(outcome: Outcome, nodes: Nodes, edges: Edges, report: ResolveReport) -
     key = ("Worker", "REPORTED_IN", "SourceRecord")
     if key in edges:
         frame = edges[key]
-        score = Lookup(recs["record_id"], recs["score"].round(4).to_numpy()).get(frame["b"])
+        score = Lookup(recs["record_id"], recs["score"].to_numpy()).get(frame["b"])
         reason = Lookup(recs["record_id"], recs["reason"].to_numpy(object)).get(frame["b"])
         edges[key] = frame.assign(score=score.to_numpy(zero_copy_only=False), reason=series(reason, frame.index))
-    rev = outcome.proposals()
+    rev = plan.proposals
     report.review_pairs = len(rev)
     if len(rev):
         edges[("Worker", "POSSIBLY_SAME", "Worker")] = pd.DataFrame(
