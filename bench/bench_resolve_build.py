@@ -4,7 +4,8 @@
 
 Each run loads every file of DIR into a new graph (dropped after the run) with the resolution applied to the bulk tables
 (the graph is built resolved), in a fresh work directory (no feature cache from an earlier run),
-while a thread samples the memory of this process and of the embedded server every 0.2 s. The
+while a thread samples the memory of this process, of the side process the resolution runs in,
+and of the embedded server every 0.2 s. The
 resolution's own time is its report's (features, training, scoring, clustering, mapping, applying
 to the tables, saving the state); ``--baseline N`` also times, in N of the runs, the same load without resolution, so
 that the difference (what reconciling adds to a load) is measured, not assumed. Worker quality
@@ -38,11 +39,12 @@ from loaders.pipeline import load_directory  # noqa: E402
 
 
 class PeakMemory:
-    """Peak RSS of this process (and its children) and of the embedded server, sampled every 0.2 s."""
+    """Peak RSS, sampled every 0.2 s: of this process (``loader``), of its side processes
+    (``side``: the resolution runs in one), of both at once (``client``), and of the embedded server."""
 
     def __init__(self, server: psutil.Process) -> None:
         self.server, self.me = server, psutil.Process()
-        self.peak = {"client": 0, "server": 0}
+        self.peak = {"loader": 0, "side": 0, "client": 0, "server": 0}
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -50,9 +52,13 @@ class PeakMemory:
         while not self.done.wait(0.2):
             try:
                 children = [c for c in self.me.children(recursive=True) if c.pid != self.server.pid]
-                client = self.me.memory_info().rss + sum(c.memory_info().rss for c in children)
-                self.peak["client"] = max(self.peak["client"], client)
-                self.peak["server"] = max(self.peak["server"], self.server.memory_info().rss)
+                now = {
+                    "loader": self.me.memory_info().rss,
+                    "side": sum(c.memory_info().rss for c in children),
+                    "server": self.server.memory_info().rss,
+                }
+                now["client"] = now["loader"] + now["side"]
+                self.peak = {k: max(v, now[k]) for k, v in self.peak.items()}
             except psutil.Error:
                 pass
 
@@ -124,6 +130,8 @@ def main() -> None:
         "load_and_resolve_s": median(runs, "seconds"),
         "resolution_s": median(runs, "resolution_seconds"),
         "client_peak_gb": max(r["peak_gb"]["client"] for r in runs),
+        "loader_peak_gb": max(r["peak_gb"]["loader"] for r in runs),
+        "resolution_process_peak_gb": max(r["peak_gb"]["side"] for r in runs),
         "server_peak_gb": max(r["peak_gb"]["server"] for r in runs),
         "quality": runs[-1].get("quality"),
         "machine": machine,
