@@ -426,16 +426,26 @@ def _resolved_props(recs: pd.DataFrame, conflicts: pd.DataFrame) -> pd.DataFrame
 
 
 def conflict_rows(recs: pd.DataFrame) -> pd.DataFrame:
-    """worker, field, source, record_id, value: every value of a field on which a person's records differ."""
-    cols = list(CONFLICT_FIELDS)
-    long = recs[["worker", "source", "record_id", *cols]].melt(
-        ["worker", "source", "record_id"], cols, "field", "value"
-    )
-    long = long[long["value"].notna()]
-    n = long.groupby(["worker", "field"])["value"].transform("nunique")
-    out = long[n > 1].copy()
-    out["field"] = out["field"].map(CONFLICT_FIELDS)
-    return out.sort_values(["worker", "field", "source", "record_id"]).reset_index(drop=True)
+    """worker, source, record_id, field, value: every value of a field on which a person's records
+    differ, in that order of worker, field, source and record."""
+    # Field by field, on integer codes of the values: a long frame of every value (18 M rows at 1 M
+    # workers) and a grouped nunique took 29 s and 4 GB.
+    worker, people = pd.factorize(recs["worker"])
+    parts = []
+    for column, name in CONFLICT_FIELDS.items():
+        codes = pd.factorize(recs[column])[0]  # -1: no value
+        has = codes >= 0
+        lowest = np.full(len(people), np.iinfo(np.int64).max)
+        highest = np.full(len(people), -1)
+        np.minimum.at(lowest, worker[has], codes[has])
+        np.maximum.at(highest, worker[has], codes[has])
+        take = np.flatnonzero(has & (lowest != highest)[worker])  # a person with two values or more
+        part = {c: lookup.strings(recs[c].to_numpy(object)[take]) for c in ("worker", "source", "record_id")}
+        part["field"] = pa.array([name] * len(take), type=pa.string())
+        part["value"] = lookup.strings(recs[column].to_numpy(object)[take])
+        parts.append(pa.table(part))
+    table = pa.concat_tables(parts).sort_by([(c, "ascending") for c in ("worker", "field", "source", "record_id")])
+    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)
 
 
 @dataclass
