@@ -431,6 +431,7 @@ def conflict_rows(recs: pd.DataFrame) -> pd.DataFrame:
     # Field by field, on integer codes of the values: a long frame of every value (18 M rows at 1 M
     # workers) and a grouped nunique took 29 s and 4 GB.
     worker, people = pd.factorize(recs["worker"])
+    ids = {c: recs[c].to_numpy(object) for c in ("worker", "source", "record_id")}
     parts = []
     for column, name in CONFLICT_FIELDS.items():
         codes = pd.factorize(recs[column])[0]  # -1: no value
@@ -440,7 +441,7 @@ def conflict_rows(recs: pd.DataFrame) -> pd.DataFrame:
         np.minimum.at(lowest, worker[has], codes[has])
         np.maximum.at(highest, worker[has], codes[has])
         take = np.flatnonzero(has & (lowest != highest)[worker])  # a person with two values or more
-        part = {c: lookup.strings(recs[c].to_numpy(object)[take]) for c in ("worker", "source", "record_id")}
+        part = {c: lookup.strings(values[take]) for c, values in ids.items()}
         part["field"] = pa.array([name] * len(take), type=pa.string())
         part["value"] = lookup.strings(recs[column].to_numpy(object)[take])
         parts.append(pa.table(part))
