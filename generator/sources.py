@@ -207,7 +207,10 @@ class Builder:
         record_ids: np.ndarray,
         placement: np.ndarray | None,
         flags: dict[str, np.ndarray],
+        employer: np.ndarray | None = None,
     ) -> None:
+        """Ground truth of records: the person, the placement and the employer (``EMP-`` id, when the
+        record names one) each record stands for."""
         n = len(record_ids)
         mess_col = np.full(n, "", dtype=object)
         for kind, m in flags.items():
@@ -218,9 +221,20 @@ class Builder:
             if placement is not None
             else np.full(n, "", dtype=object)
         )
+        emp_id = np.full(n, "", dtype=object)
+        if employer is not None:
+            named = employer >= 0
+            emp_id[named] = np.array([f"EMP-{i + 1:07d}" for i in employer[named]], dtype=object)
         self.links.append(
             pd.DataFrame(
-                {"person_id": pid, "source": source, "record_id": record_ids, "placement_id": plid, "mess": mess_col}
+                {
+                    "person_id": pid,
+                    "source": source,
+                    "record_id": record_ids,
+                    "placement_id": plid,
+                    "mess": mess_col,
+                    "employer_id": emp_id,
+                }
             )
         )
 
@@ -306,7 +320,14 @@ class Builder:
                 "sponsor": sponsor,
             }
         )
-        self._link("bp2mi", pl["person"].to_numpy(), df["id_sisko"].to_numpy(), pl["placement"].to_numpy(), flags)
+        self._link(
+            "bp2mi",
+            pl["person"].to_numpy(),
+            df["id_sisko"].to_numpy(),
+            pl["placement"].to_numpy(),
+            flags,
+            np.where(emp_out != "", e, -1),
+        )
         self._org_variants(pl, p3mi_out, emp_out, lpk_out, mitra_name)
         return df[BP2MI_COLUMNS]
 
@@ -553,7 +574,12 @@ class Builder:
             }
         )
         self._link(
-            "kemlu", pl["person"].to_numpy(), df["registration_id"].to_numpy(), pl["placement"].to_numpy(), flags
+            "kemlu",
+            pl["person"].to_numpy(),
+            df["registration_id"].to_numpy(),
+            pl["placement"].to_numpy(),
+            flags,
+            np.where(emp_out != "", e, -1),
         )
         self.variants.add(
             np.array([f"EMP-{i + 1:07d}" for i in e], dtype=object),
@@ -612,7 +638,14 @@ class Builder:
                 "status": np.where(date < np.datetime64("2024-06-01"), "SELESAI", "PROSES"),
             }
         )
-        self._link("pengaduan", sub["person"].to_numpy(), ids, sub["placement"].to_numpy(), {"name_typo": typo_mask})
+        self._link(
+            "pengaduan",
+            sub["person"].to_numpy(),
+            ids,
+            sub["placement"].to_numpy(),
+            {"name_typo": typo_mask},
+            np.where(emp_name != "", e, -1),
+        )
         for k in np.flatnonzero(np.isin(jenis, ref.R9_TYPES)):
             pid = self.truth.new("R9")
             self.truth.add(pid, "R9", "pengaduan_record", ids[k], jenis[k].lower())

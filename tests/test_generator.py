@@ -180,7 +180,7 @@ def test_sources_overlap_but_differ(data):
 def test_ground_truth_covers_every_record(data):
     out, _ = data
     persons = pd.read_csv(out / "ground_truth" / "persons.csv", dtype=str, keep_default_na=False)
-    assert list(persons.columns) == ["person_id", "source", "record_id", "placement_id", "mess"]
+    assert list(persons.columns) == ["person_id", "source", "record_id", "placement_id", "mess", "employer_id"]
     ids = {
         "bp2mi": set(_bp2mi(out)["id_sisko"]),
         "kemnaker": set(
@@ -204,6 +204,11 @@ def test_ground_truth_covers_every_record(data):
     # agency names vary between the sources but resolve to one organisation
     variants = orgs[orgs["kind"] == "p3mi"].groupby("org_id")["name"].nunique()
     assert variants.max() >= 3
+    # every record naming an employer says which one: a name variant of that employer
+    named = bp.merge(persons[persons["source"] == "bp2mi"], left_on="id_sisko", right_on="record_id")
+    assert ((named["pemberi_kerja"] != "") == (named["employer_id"] != "")).all()
+    spelled = set(zip(orgs["org_id"], orgs["name"], strict=True))
+    assert all((e, n) in spelled for e, n in zip(named["employer_id"], named["pemberi_kerja"], strict=True) if e)
 
 
 def test_mess_zero_is_clean(tmp_path):
