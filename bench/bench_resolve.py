@@ -7,7 +7,9 @@ Steps: generate (cached under --cache), hold back the last --holdout embassy rec
 file, bulk-load the rest, resolve (full: train + score + cluster + graph writes), then load the
 held-back file and resolve incrementally. Quality is measured on the graph after each step:
 workers, pairwise precision / recall over source records (same person = same Worker node) and the
-distinct-person count vs truth; organisations, pairwise over every name variant the generator wrote.
+distinct-person count vs truth; organisations, pairwise over every name variant the generator wrote;
+employers, pairwise over the records that name one (same employer = same Employer node), by kind
+(a household is named after a person: name variants cannot say which of two namesakes a record means).
 Results go to bench/results/resolve[-<tag>].json and are printed.
 """
 
@@ -90,7 +92,7 @@ def org_quality(eng, truth: Path, snapshot: dict[str, pd.DataFrame]) -> dict[str
     tr = pd.read_csv(truth / "organisations.csv", dtype=str, keep_default_na=False)
     out: dict[str, object] = {}
     frames = []
-    for label in sorted(set(ORG_LABELS.values())):
+    for label in sorted(set(ORG_LABELS.values()) - {"Employer"}):  # employers: ``employer_quality``
         nodes = snapshot[label]
         current = pd.DataFrame(eng.read(ORG_NODES[label], timeout_s=600))
         alias = {a: row["id"] for row in current.to_dict("records") for a in (row["aliases"] or [])}
@@ -112,13 +114,41 @@ def org_quality(eng, truth: Path, snapshot: dict[str, pd.DataFrame]) -> dict[str
             true_orgs=int(found["org_id"].nunique()),
         )
         out[label] = q
-        if label == "Employer":  # households are named after a person: the same name, two households
-            for kind, part in found.groupby(found["kind"] == "perseorangan"):
-                out["Employer households" if kind else "Employer companies"] = pairwise(part["node"], part["org_id"])
         frames.append(found)
     if frames:
         all_found = pd.concat(frames)
         out["all"] = pairwise(all_found["node"], all_found["org_id"])
+    return out
+
+
+EMPLOYER_MENTIONS = (
+    "MATCH (p:Placement)-[:EMPLOYED_BY]->(e:Employer) RETURN p.id AS ref, e.id AS node "
+    "UNION ALL MATCH (c:Case)-[:CONCERNS]->(e:Employer) RETURN c.id AS ref, e.id AS node"
+)
+
+
+def employer_quality(eng, truth: Path) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Pairwise over the records that name an employer (``persons.csv``'s employer_id): households,
+    companies (incl. syarikah), all."""
+    tr = pd.read_csv(truth / "persons.csv", dtype=str, keep_default_na=False)
+    if "employer_id" not in tr.columns:  # ground truth of an older generator
+        return {}
+    tr = tr[tr["employer_id"] != ""]
+    tr["ref"] = ("CASE-" + tr["record_id"]).where(
+        tr["source"] == "pengaduan", "PL-" + tr["source"] + ":" + tr["record_id"]
+    )
+    found = pd.DataFrame(eng.read(EMPLOYER_MENTIONS, timeout_s=600), columns=["ref", "node"])
+    tr = tr.merge(found.drop_duplicates("ref"), on="ref")
+    kinds = pd.read_csv(truth / "organisations.csv", dtype=str, keep_default_na=False)
+    tr["kind"] = tr["employer_id"].map(kinds.drop_duplicates("org_id").set_index("org_id")["kind"])
+    out: dict[str, object] = {"records": len(tr), **pairwise(tr["node"], tr["employer_id"])}
+    for name, part in tr.groupby(tr["kind"] == "perseorangan"):
+        out["households" if name else "companies"] = {
+            "records": len(part),
+            "nodes": int(part["node"].nunique()),
+            "true": int(part["employer_id"].nunique()),
+            **pairwise(part["node"], part["employer_id"]),
+        }
     return out
 
 
@@ -174,6 +204,7 @@ def main() -> None:
         result["quality_full"] = {
             "workers": worker_quality(eng, data / "ground_truth"),
             "organisations": org_quality(eng, data / "ground_truth", snapshot),
+            "employers": employer_quality(eng, data / "ground_truth"),
         }
         t = time.monotonic()
         load_directory(later, eng, work_dir=work)

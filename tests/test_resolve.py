@@ -228,3 +228,40 @@ def test_a_run_whose_graph_writes_fail_leaves_the_previous_state(
     assert {name: (state / name).read_bytes() for name in resolution.STATE_FILES} == before
     monkeypatch.undo()
     assert resolve(eng, dataset.work_dir, folder=state).mode == "incremental"
+
+
+def test_an_employer_is_one_node_per_household_as_its_worker_names_it(
+    resolved: tuple[Engine, Path], dataset: Dataset
+) -> None:
+    """Households are named after people and namesakes are common, so a household is known per worker:
+    after resolution a person's mentions of one household are one node, a node never holds two
+    people's placements, and a name that is a company's is that company."""
+    eng, _ = resolved
+    rows = pd.DataFrame(
+        eng.read(
+            "MATCH (w:Worker)-[:HAS_PLACEMENT]->(p:Placement)-[:EMPLOYED_BY]->(e:Employer) "
+            "RETURN w.id AS worker, p.id AS placement, e.id AS employer, e.name_norm AS name_norm, "
+            "e.country AS country, e.kind AS kind, e.aliases AS aliases"
+        )
+    )
+    scoped = rows[rows["employer"].str.startswith("EM-W")]
+    assert len(scoped) and (scoped.groupby("employer")["worker"].nunique() == 1).all()
+    assert not scoped.drop_duplicates("employer").duplicated(["worker", "name_norm", "country"]).any()
+    companies = rows[~rows["employer"].str.startswith("EM-W")]
+    named = {(n, c) for n, c in zip(scoped["name_norm"], scoped["country"], strict=True)}
+    assert not named & {(n, c) for n, c in zip(companies["name_norm"], companies["country"], strict=True)}
+    assert scoped["aliases"].notna().any() and companies["aliases"].notna().any()  # both kinds of merge happened
+    # a household named by a BP2MI record keeps its kind after taking the embassy's mentions in
+    assert scoped.drop_duplicates("employer")["kind"].notna().mean() > 0.9
+
+    # against the ground truth: records naming one household are one node when they are one worker's
+    tr = pd.read_csv(dataset.truth / "persons.csv", dtype=str, keep_default_na=False)
+    tr = tr[tr["employer_id"].str.len() > 0]
+    tr["placement"] = "PL-" + tr["source"] + ":" + tr["record_id"]
+    tr = tr.merge(rows, on="placement")
+    kinds = pd.read_csv(dataset.truth / "organisations.csv", dtype=str).drop_duplicates("org_id")
+    households = tr[tr["employer_id"].map(kinds.set_index("org_id")["kind"]) == "perseorangan"]
+    precision, _ = _pairwise(households["employer"], households["employer_id"])
+    assert precision >= 0.98, precision
+    one_node = households.groupby(["person_id", "employer_id"])["employer"].nunique() == 1
+    assert one_node.mean() >= 0.98, one_node.mean()
