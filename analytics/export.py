@@ -251,8 +251,8 @@ EXPORTS: dict[str, Export] = {
             "employers",
             "Employer",
             "WITH g",
-            ("g.id", "g.name", "g.kind", "g.country", "g.name_norm"),
-            ("id", "name", "kind", "country", "name_norm"),
+            ("g.id", "g.name", "g.kind", "g.country"),
+            ("id", "name", "kind", "country"),
         ),
         Export(
             "partners",

@@ -12,12 +12,9 @@ suspicious, so that its communities are candidate rings:
 - R7: a sponsor (an individual) recruited >= ``min_workers`` workers (the R7 threshold of
   reference/rules.yaml). Edges: sponsor - each of its placements. Weight: 2 + 2 log2(workers / min)
   + 1.5 per P3MI beyond the first (a branch counts as its head office).
-- H3: an employer with >= 2 placements on a non-work visa (visit, umrah, ...). An employer here is
-  a name in a country: a household is a node per worker (``loaders.plan.employer_ids``), and what
-  ties its workers together is the name they all give. Edges: the employer (the group's first node)
-  - each such placement, and each worker's own node - its placement. Weight: 1 + 1.5
-  log2(placements) + 1.5 log2(1 + those in household jobs in a moratorium country, which break R2
-  as well).
+- H3: an employer with >= 2 placements on a non-work visa (visit, umrah, ...). Edges: employer -
+  each such placement. Weight: 1 + 1.5 log2(placements) + 1.5 log2(1 + those in household
+  jobs in a moratorium country, which break R2 as well).
 - H4: a training institute certified more workers in a month than its capacity. Edges: institute -
   each certificate of that month. Weight: 3 + 3 log2(certificates / capacity) + 1.5 log2(1 +
   excess / 5). A certificate dated after the departure: institute - placement, weight 1.
@@ -86,17 +83,6 @@ def _positions(keys: pd.Series) -> dict[str, np.ndarray]:
     return {u: order[bounds[i] : bounds[i + 1]] for i, u in enumerate(uniques)}
 
 
-def _by_employer_name(data: GraphData, employer: pd.Series) -> list[np.ndarray]:
-    """Row positions per employer name and country (an employer without a name: per node), in the
-    order of each group's first node id."""
-    ent = data.entities
-    norm = employer.map(ent["name_norm"]) if "name_norm" in ent.columns else employer.map(lambda _: None)
-    key = norm.where(norm.notna(), employer) + "|" + employer.map(ent["country"]).fillna("").astype(str)
-    groups = _positions(key)
-    ids = employer.to_numpy(dtype=object)
-    return sorted(groups.values(), key=lambda rows: min(ids[rows]))
-
-
 def _facts(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=FACT_COLUMNS) if rows else pd.DataFrame(columns=FACT_COLUMNS)
 
@@ -147,11 +133,9 @@ def compute(
     np_pl = pl[bad_visa & pl["employer"].notna()]
     in_moratorium = (np_pl["country"].isin(moratorium) & np_pl["job_code"].isin(household)).to_numpy()
     visa = np_pl["visa_type"].to_numpy(dtype=object)
-    own = np_pl["employer"].to_numpy(dtype=object)
-    for rows in _by_employer_name(data, np_pl["employer"]):
+    for e, rows in sorted(_positions(np_pl["employer"]).items()):
         if len(rows) < 2:
             continue
-        e = min(own[rows])
         morat = int(in_moratorium[rows].sum())
         # most frequent first; ties in order of appearance (as value_counts)
         visas = ", ".join(f"{v} {c}" for v, c in Counter(visa[rows]).most_common())
@@ -171,7 +155,6 @@ def compute(
             }
         )
         edges.extend((e, b, "non_procedural_cluster") for b in members)
-        edges.extend((o, b, "non_procedural_cluster") for o, b in zip(own[rows], members, strict=True) if o != e)
 
     # H4: certificates over the institute's monthly capacity, and certificates after departure
     cert = pl[pl["lpk"].notna() & pl["certificate_date"].fillna("").ne("")]

@@ -21,7 +21,6 @@ import json
 import resource
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -80,26 +79,13 @@ def truth_members(truth_dir: Path, data) -> tuple[set[str], set[str], dict[str, 
         norm = (split_person_name(key).name_norm if kind == "Sponsor" else normalize_org_name(key)) or ""
         return by_name.get((kind, norm), [])
 
-    # An H3 employer is a household named after a person, and the graph holds a household per worker
-    # (``loaders.plan.employer_ids``): the planted employer is the node of each of its workers'
-    # placements, not every household of that name.
-    employer = data.placements["employer"]
-    placements_of: dict[str, list[str]] = defaultdict(list)
-    for r in pat[pat["entity_type"].str.endswith("_record")].itertuples():
-        placements_of[r.pattern_id] += ids(r.entity_type, r.entity_key)
-
-    def members(r) -> list[str]:  # type: ignore[no-untyped-def]
-        if r.entity_type == "employer" and r.rule_id == "H3":
-            return sorted(set(employer.reindex(placements_of[r.pattern_id]).dropna()))
-        return ids(r.entity_type, r.entity_key)
-
     mills = set(pat.loc[pat["role"] == "training_mill", "pattern_id"])
     ring_rows = pat[pat["rule_id"].isin(RING_RULES) & ((pat["rule_id"] != "H4") | pat["pattern_id"].isin(mills))]
     ring: dict[str, str] = {}
     for r in ring_rows.itertuples():
-        for i in members(r):
+        for i in ids(r.entity_type, r.entity_key):
             ring.setdefault(i, r.pattern_id)
-    planted = {i for r in pat.itertuples() for i in members(r)}
+    planted = {i for r in pat.itertuples() for i in ids(r.entity_type, r.entity_key)}
     return set(ring), planted | set(ring), ring
 
 

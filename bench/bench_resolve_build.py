@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import engine  # noqa: E402
-from bench.bench_resolve import worker_quality  # noqa: E402
+from bench.bench_resolve import employer_quality, worker_quality  # noqa: E402
 from bench.machine import describe  # noqa: E402
 from engine.embedded import ServerFiles, server_pid  # noqa: E402
 from jejak.settings import Settings  # noqa: E402
@@ -102,6 +102,7 @@ def one_run(files: Path, data_dir: Path, name: str, resolve: bool, quality: bool
             )
             if quality and (files / "ground_truth").is_dir():
                 out["quality"] = worker_quality(eng, files / "ground_truth")
+                out["employer_quality"] = employer_quality(eng, files / "ground_truth")
         eng.drop()
     shutil.rmtree(work, ignore_errors=True)
     return out
@@ -134,6 +135,7 @@ def main() -> None:
         "resolution_process_peak_gb": max(r["peak_gb"]["side"] for r in runs),
         "server_peak_gb": max(r["peak_gb"]["server"] for r in runs),
         "quality": runs[-1].get("quality"),
+        "employer_quality": runs[-1].get("employer_quality"),
         "machine": machine,
     }
     if baseline:

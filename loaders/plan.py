@@ -10,12 +10,7 @@ Ids are business keys, deterministic, so that the same input always gives the sa
   entity resolution merges across sources what exact keys cannot;
 - Agency / TrainingInstitute: the licence number when known, else the registry entry with the
   same normalised name, else a name-only node;
-- PartnerAgency: normalised name + country; Sponsor, Person: normalised name;
-- Employer: a company (``badan hukum``) by normalised name + country; any other employer (a
-  household, or one whose kind the record does not say) by name, country and the Worker it employed.
-  A household is named after a person, and namesakes are common: a name is not a household.
-  Resolution joins a worker's mentions once the worker is one person, and mentions of a company's
-  name into the company (``loaders.resolve.orgs``);
+- PartnerAgency, Employer: normalised name + country; Sponsor, Person: normalised name;
 - Placement and Case: their source record; Region: Kemendagri code; Country: ISO alpha-2;
 - Phone: E.164; Passport: its number; Address: a digest of the normalised text.
 """
@@ -63,7 +58,6 @@ NAME_PREFIX = {
     "Person": "PS-",
 }
 COUNTRY_SCOPED = ("PartnerAgency", "Employer")  # the same name in two countries is two organisations
-WORKER_SCOPED = "EM-W"  # an Employer known by one worker's records (a digest has no W: no clash with EM-)
 
 
 def digest(*parts: object) -> str:
@@ -212,18 +206,6 @@ def org_ids(label: str, frame: pd.DataFrame, names: NameIndex, country: pd.Serie
     return ids
 
 
-def employer_ids(frame: pd.DataFrame, country: pd.Series | None, worker: pd.Series) -> pd.Series:
-    """Employer ids (see the module docstring): a company by name and country, another employer by
-    name, country and ``worker``."""
-    name_norm = _col(frame, "name_norm")
-    ctry = country if country is not None else pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    company = _col(frame, "kind").eq("badan hukum").fillna(False).to_numpy(bool)
-    ids = digest_series(WORKER_SCOPED, name_norm, ctry, worker)
-    if company.any():
-        ids[company] = digest_series("EM-", name_norm[company], ctry[company]).to_numpy()
-    return ids.where(name_norm.notna(), None)
-
-
 def _props(label: str, frame: pd.DataFrame, ids: pd.Series, **extra: object) -> pd.DataFrame:
     allowed = SCHEMA.node(label).property_names
     out = frame[[c for c in frame.columns if c in allowed and c != "id"]].copy()
@@ -282,11 +264,7 @@ class Planner:
                     continue
                 label = ROLE_LABELS[role]
                 frame = _role(df, role)
-                org = (
-                    employer_ids(frame, country, wid)
-                    if label == "Employer"
-                    else org_ids(label, frame, self.names, country)
-                )
+                org = org_ids(label, frame, self.names, country)
                 node_frame = frame.drop(columns=[c for c in frame.columns if c.startswith("certificate")])
                 extra = {"country": country} if label in COUNTRY_SCOPED else {}
                 delta.add_nodes(label, _props(label, node_frame, org, **extra))
@@ -369,10 +347,7 @@ class Planner:
             name = _col(case, f"{role}_name")
             frame = pd.DataFrame({"name": name, "name_norm": _col(case, f"{role}_name_norm")})
             has = frame["name_norm"].notna()
-            if label == "Employer":  # the worker complained of, else only this complaint knows the employer
-                org = employer_ids(frame, country, wid.where(known, rec)).where(has, None)
-            else:
-                org = org_ids(label, frame, self.names, country).where(has, None)
+            org = org_ids(label, frame, self.names, country).where(has, None)
             extra = {"country": country} if label in COUNTRY_SCOPED else {}
             delta.add_nodes(label, _props(label, frame, org, **extra))
             delta.add_edges(("Case", "CONCERNS", label), cid, org)

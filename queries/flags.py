@@ -572,7 +572,7 @@ WHERE procedural = 0 OR k.visa_type IN $visas
 OPTIONAL MATCH (k)-[:EMPLOYED_BY]->(e:Employer)
 OPTIONAL MATCH (k)-[:DESTINATION]->(c:Country)
 RETURN w.id AS id, k.id AS placement, k.visa_type AS visa, procedural, k.arrival_date AS arrival,
-       c.id AS country, e.id AS employer, e.name AS employer_name, e.name_norm AS employer_norm
+       c.id AS country, e.id AS employer, e.name AS employer_name
 """,
     "H3: embassy arrivals with no departure record for the worker, or on a non-work visa (the passport"
     " sharers as in R8).",
@@ -1164,24 +1164,23 @@ def rule_h3(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
                 related=[("Placement", r["placement"])],
             )
         )
-    # An employer is the name the workers give, in one country: a household is a node per worker
-    # (``loaders.plan.employer_ids``), and the name is what ties its workers together. Each node of
-    # the name gets the finding.
-    clusters: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    clusters: dict[str, list[Row]] = defaultdict(list)
     for r in rows:
         if r["employer"]:
-            clusters[(r["employer_norm"] or r["employer"], r["country"] or "")].append(r)
-    for _, members in sorted(clusters.items()):
+            clusters[r["employer"]].append(r)
+    for emp, members in sorted(clusters.items()):
         workers = sorted({m["id"] for m in members})
-        if len(workers) < int(n["min_cluster"]):
-            continue
-        employers = sorted({m["employer"] for m in members})
-        evidence = {"workers": workers, "placements": sorted({m["placement"] for m in members}), "employers": employers}
-        text = f"{members[0]['employer_name']} ({members[0]['country']}) employs {len(workers)} non-procedural workers"
-        flags += [
-            Flag("H3", "Employer", emp, text, evidence, related=[("Placement", m["placement"]) for m in members])
-            for emp in employers
-        ]
+        if len(workers) >= int(n["min_cluster"]):
+            flags.append(
+                Flag(
+                    "H3",
+                    "Employer",
+                    emp,
+                    f"{members[0]['employer_name']} employs {len(workers)} non-procedural workers",
+                    {"workers": workers, "placements": sorted({m["placement"] for m in members})},
+                    related=[("Placement", m["placement"]) for m in members],
+                )
+            )
     return flags
 
 

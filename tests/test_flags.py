@@ -285,23 +285,3 @@ def test_a_graph_loaded_before_placement_sources_is_refused_until_upgraded(graph
     assert upgrade_graph(graph) == 1
     assert upgrade_graph(graph) == 0
     assert [f.evidence["placement"] for f in run_rules(graph, ["H3"]) if f.entity_label == "Worker"] == ["k1"]
-
-
-def test_h3_groups_non_procedural_workers_by_the_employer_name_they_give(graph: Engine) -> None:
-    """A household is a node per worker (``loaders.plan.employer_ids``): three embassy-only workers
-    naming one household name in one country are a cluster, and each of their nodes carries it; the
-    same name in another country, or two workers only, is not."""
-    named = [("SA", "Ahmad Bin Salem"), ("SA", "AHMAD BIN SALEM"), ("SA", "ahmad bin salem"), ("AE", "Ahmad Bin Salem")]
-    for i, (country, name) in enumerate([*named, ("MY", "Lim Ah Kow"), ("MY", "Lim Ah Kow")]):
-        graph.write(
-            "CREATE (w:Worker {id: $w})-[:HAS_PLACEMENT]->(k:Placement {id: $k, source: 'kemlu', "
-            "status: 'ARRIVED', arrival_date: '2022-01-03', visa_type: 'visit'}) "
-            "MERGE (c:Country {id: $country}) CREATE (k)-[:DESTINATION]->(c) "
-            "CREATE (k)-[:EMPLOYED_BY]->(:Employer {id: $e, name: $name, name_norm: toUpper($name), "
-            "country: $country})",
-            {"w": f"W{i}", "k": f"k{i}", "e": f"EM-W{i}", "country": country, "name": name},
-        )
-    employers = [f for f in run_rules(graph, ["H3"]) if f.entity_label == "Employer"]
-    assert sorted(f.entity_id for f in employers) == ["EM-W0", "EM-W1", "EM-W2"]
-    assert all(f.evidence["workers"] == ["W0", "W1", "W2"] for f in employers)
-    assert all(f.evidence["employers"] == ["EM-W0", "EM-W1", "EM-W2"] for f in employers)

@@ -755,8 +755,7 @@ def _write_graph(
         total,
     )
     engine.write(g.SOURCE_TRUST, {"rows": [{"id": s, "trust": t} for s, t in TRUST.items()]})
-    touched = None if outcome.last is None else sorted(set(recs["worker"]))
-    report.merged_organisations = resolve_organisations(engine, total, touched)
+    report.merged_organisations = resolve_organisations(engine, total)
     progress.done()
     lap("write")
     report.review_pairs = len(rev)

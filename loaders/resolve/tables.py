@@ -18,10 +18,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from loaders.plan import WORKER_SCOPED, EdgeKey
+from loaders.plan import EdgeKey
 from loaders.resolve.graph import moved_identifiers
 from loaders.resolve.lookup import Lookup, isin, series, strings
-from loaders.resolve.orgs import DESIGNATIONS, employer_merges, org_merges
+from loaders.resolve.orgs import DESIGNATIONS, org_merges
 from loaders.resolve.records import TRUST
 
 if TYPE_CHECKING:
@@ -177,7 +177,7 @@ def apply(plan: TablePlan, nodes: Nodes, edges: Edges, report: ResolveReport) ->
     if "Source" in nodes:
         nodes["Source"] = nodes["Source"].assign(trust=nodes["Source"]["id"].map(TRUST).astype("Int64"))
 
-    merged = _merge_employers(nodes, edges)
+    merged = 0
     for label in DESIGNATIONS:
         if label not in nodes:
             continue
@@ -186,36 +186,3 @@ def apply(plan: TablePlan, nodes: Nodes, edges: Edges, report: ResolveReport) ->
         merge_nodes(nodes, edges, label, Lookup(np.array([o for o, _ in pairs], dtype=object), [n for _, n in pairs]))
         merged += len(pairs)
     report.merged_organisations = merged
-
-
-def _merge_employers(nodes: Nodes, edges: Edges) -> int:
-    """``orgs.employer_merges`` on the tables, once the Workers are resolved."""
-    table = nodes.get("Employer")
-    if table is None or not len(table):
-        return 0
-    table = table.reindex(columns=["id", "name_norm", "country", "kind", "aliases"])
-    scoped_ids = table["id"].str.startswith(WORKER_SCOPED).fillna(False).to_numpy(bool)
-    ends = (
-        (("Placement", "EMPLOYED_BY", "Employer"), ("Worker", "HAS_PLACEMENT", "Placement")),
-        (("Case", "CONCERNS", "Employer"), ("Case", "CONCERNS", "Worker")),
-    )
-    links = []
-    for named, of in ends:  # (via, employer) and (via, worker): via a placement or a complaint
-        if named not in edges or of not in edges:
-            continue
-        employed = edges[named][isin(edges[named]["b"], table["id"][scoped_ids])]
-        via, worker = (edges[of]["b"], edges[of]["a"]) if of[2] == "Placement" else (edges[of]["a"], edges[of]["b"])
-        found = Lookup(via, worker.to_numpy(object)).get(employed["a"])
-        links.append(
-            pd.DataFrame({"id": employed["b"].to_numpy(object), "worker": found.to_numpy(zero_copy_only=False)})
-        )
-    scoped = table[scoped_ids]
-    scoped = scoped.merge(pd.concat(links).dropna(), on="id") if links else scoped.assign(worker=None)
-    companies = table[~scoped_ids & table["name_norm"].notna()]
-    pairs, kinds = employer_merges(scoped, companies)
-    merge_nodes(nodes, edges, "Employer", Lookup(np.array([o for o, _ in pairs], dtype=object), [n for _, n in pairs]))
-    if kinds:
-        merged = nodes["Employer"]
-        fill = merged["id"].map(kinds)
-        nodes["Employer"] = merged.assign(kind=merged.get("kind", fill).where(lambda k: k.notna(), fill))
-    return len(pairs)
