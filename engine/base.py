@@ -7,10 +7,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.cypher import Cypher
 from graph_model.ddl import Statement
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Row = dict[str, Any]
 
@@ -96,6 +99,14 @@ class Engine(ABC):
                 on_batch(len(chunk))
         return total
 
+    def write_table(
+        self, query: str | Cypher, table: pd.DataFrame, keys: tuple[str, ...], with_props: bool, batch_size: int
+    ) -> WriteSummary:
+        """Send a table through a query that starts with ``UNWIND $rows AS r``: the ``keys`` columns
+        are fields of each row, the other non-null columns go under ``props`` (present, maybe empty,
+        whenever ``with_props``: ``SET x += null`` is an error)."""
+        return self.write_batches(query, table_rows(table, keys, with_props), batch_size)
+
     @abstractmethod
     def apply_schema(self) -> list[Statement]:
         """Create the schema's indexes and constraints; idempotent. Returns what was created."""
@@ -152,3 +163,16 @@ def wait_until(predicate: Callable[[], bool], timeout_s: float, interval_s: floa
             return True
         time.sleep(interval_s)
     return predicate()
+
+
+def table_rows(table: pd.DataFrame, keys: tuple[str, ...], with_props: bool) -> list[dict[str, Any]]:
+    """A table as parameter rows (see ``Engine.write_table``)."""
+    import pyarrow as pa
+
+    out = []
+    for rec in pa.Table.from_pandas(table, preserve_index=False).to_pylist():
+        row = {k: rec.pop(k) for k in keys}
+        if with_props:
+            row["props"] = {k: v for k, v in rec.items() if v is not None}
+        out.append(row)
+    return out

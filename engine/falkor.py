@@ -14,6 +14,7 @@ from falkordb import Edge, FalkorDB, Node, Path
 from engine.base import Engine, Health, Row, WriteSummary, wait_until
 from engine.cypher import Cypher
 from engine.embedded import ServerFiles, start_lock, stop_server
+from engine.falkor_literals import row_literals
 from graph_model.ddl import Statement, falkordb_ddl
 from jejak.errors import EngineUnavailable, QueryError
 
@@ -118,6 +119,23 @@ class FalkorEngine(Engine):
             properties_set=int(result.properties_set),
         )
         return self._rows(result), summary
+
+    def write_table(
+        self, query: str | Cypher, table: pd.DataFrame, keys: tuple[str, ...], with_props: bool, batch_size: int
+    ) -> WriteSummary:
+        # The parameter text is built column-wise (``engine.falkor_literals``): the client's own
+        # encoding, value by value, cost more than the server's work on these batches.
+        rows = row_literals(table, keys, with_props)
+        if rows is None:
+            return super().write_table(query, table, keys, with_props, batch_size)
+        text = self.text(query)
+        total = WriteSummary()
+        for start in range(0, len(rows), batch_size):
+            chunk = rows[start : start + batch_size]
+            _, summary = self.write("CYPHER rows=[" + ",".join(chunk) + "] " + text)
+            summary.rows = len(chunk)
+            total.add(summary)
+        return total
 
     def read_parallelism(self) -> int:
         # FalkorDB runs each read query on one thread of a pool of THREAD_COUNT (default: the cores)

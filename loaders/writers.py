@@ -17,7 +17,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 
 from engine.base import Engine, WriteSummary
 from engine.cypher import Cypher, cypher
@@ -85,18 +84,6 @@ REGISTERED_NAMES = cypher(
 )
 
 
-def _rows(table: pd.DataFrame, keys: tuple[str, ...], with_props: bool) -> list[dict[str, Any]]:
-    """DataFrame -> parameter rows: ``keys`` at the top, the other non-null columns under ``props``
-    (present, maybe empty, whenever the query reads it: ``SET x += null`` is an error)."""
-    out = []
-    for rec in pa.Table.from_pandas(table, preserve_index=False).to_pylist():
-        row = {k: rec.pop(k) for k in keys}
-        if with_props:
-            row["props"] = {k: v for k, v in rec.items() if v is not None}
-        out.append(row)
-    return out
-
-
 def name_index_from_graph(engine: Engine) -> NameIndex:
     names = NameIndex()
     by_label: dict[str, list[dict[str, Any]]] = {}
@@ -124,16 +111,12 @@ class CypherWriter:
     def write(self, delta: GraphDelta, on_step: Callable[[], None] | None = None) -> WriteSummary:
         total = WriteSummary()
         for label in delta.nodes:
-            total.add(
-                self.engine.write_batches(UPSERT[label], _rows(delta.node_table(label), ("id",), True), self.batch_size)
-            )
+            total.add(self.engine.write_table(UPSERT[label], delta.node_table(label), ("id",), True, self.batch_size))
         for key in delta.edges:
             table = delta.edge_table(key)
             with_props = table.shape[1] > 2
             total.add(
-                self.engine.write_batches(
-                    MERGE_EDGE[(key, with_props)], _rows(table, ("a", "b"), with_props), self.batch_size
-                )
+                self.engine.write_table(MERGE_EDGE[(key, with_props)], table, ("a", "b"), with_props, self.batch_size)
             )
         # Last: mark the rows complete, so a rerun after a kill redoes exactly the unfinished ones.
         ids = delta.record_ids()
