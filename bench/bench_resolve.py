@@ -75,15 +75,18 @@ def worker_quality(eng, truth: Path) -> dict[str, object]:  # type: ignore[no-un
     return out
 
 
+# Scored by name variant; employers are scored per record (``employer_quality``): a household is
+# named after a person, and a name variant cannot say which of two namesakes a record means.
+VARIANT_LABELS = sorted(set(ORG_LABELS.values()) - {"Employer"})
 ORG_NODES = {
     label: f"MATCH (n:{label}) RETURN n.id AS id, n.name_norm AS name_norm, n.country AS country, n.aliases AS aliases"
-    for label in set(ORG_LABELS.values())
+    for label in VARIANT_LABELS
 }
 
 
 def org_snapshot(eng) -> dict[str, pd.DataFrame]:  # type: ignore[no-untyped-def]
     """Organisation nodes (id, name_norm, country) as loaded, before resolution merges any."""
-    return {label: pd.DataFrame(eng.read(ORG_NODES[label], timeout_s=600)) for label in set(ORG_LABELS.values())}
+    return {label: pd.DataFrame(eng.read(ORG_NODES[label], timeout_s=600)) for label in VARIANT_LABELS}
 
 
 def org_quality(eng, truth: Path, snapshot: dict[str, pd.DataFrame]) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -92,7 +95,7 @@ def org_quality(eng, truth: Path, snapshot: dict[str, pd.DataFrame]) -> dict[str
     tr = pd.read_csv(truth / "organisations.csv", dtype=str, keep_default_na=False)
     out: dict[str, object] = {}
     frames = []
-    for label in sorted(set(ORG_LABELS.values()) - {"Employer"}):  # employers: ``employer_quality``
+    for label in VARIANT_LABELS:
         nodes = snapshot[label]
         current = pd.DataFrame(eng.read(ORG_NODES[label], timeout_s=600))
         alias = {a: row["id"] for row in current.to_dict("records") for a in (row["aliases"] or [])}
@@ -101,7 +104,7 @@ def org_quality(eng, truth: Path, snapshot: dict[str, pd.DataFrame]) -> dict[str
             continue
         sub = tr[tr["org_id"].str.split("-").str[0].map(ORG_LABELS) == label].copy()
         sub["norm"] = sub["name"].map(normalize_org_name)
-        scoped = label in ("Employer", "PartnerAgency")
+        scoped = label == "PartnerAgency"
         keys = nodes.assign(key=nodes["name_norm"] + ("|" + nodes["country"].fillna("") if scoped else ""))
         index = keys.dropna(subset=["key"]).drop_duplicates("key").set_index("key")["id"]
         sub["node"] = (sub["norm"] + ("|" + sub["country"] if scoped else "")).map(index)

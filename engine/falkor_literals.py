@@ -45,7 +45,8 @@ def row_literals(table: pd.DataFrame, keys: tuple[str, ...], with_props: bool) -
     arrow = pa.Table.from_pandas(table, preserve_index=False).combine_chunks()
     literals = {}
     for name in arrow.column_names:
-        lit = _literals(arrow.column(name).chunk(0) if arrow.column(name).num_chunks else arrow.column(name))
+        column = arrow.column(name)  # one chunk after combine_chunks, none when the table is empty
+        lit = _literals(column.chunk(0) if column.num_chunks else pa.array([], column.type))
         if lit is None:
             return None
         literals[name] = lit
