@@ -61,6 +61,7 @@ TYPES: dict[str, frozenset[str]] = {
 FORMATS = {"csv", "xlsx", "jsonl"}
 _TARGET = re.compile(r"^[a-z_]+\.[a-z0-9_]+$")
 _CODE_NOISE = re.compile(r"[^A-Z0-9]+")
+_HEADER_NOISE = re.compile(r"[\s_]+")
 
 
 class MappingError(ConfigError):
@@ -70,6 +71,15 @@ class MappingError(ConfigError):
 def code_key(text: str) -> str:
     """How code values compare: 'Laki-laki' == 'LAKI LAKI', 'gaji_tidak_dibayar' == 'GAJI TIDAK DIBAYAR'."""
     return _CODE_NOISE.sub(" ", text.upper()).strip()
+
+
+def header_key(name: str) -> str:
+    """How a header names a column: 'NO REGISTRASI' == 'no_registrasi' == ' No  Registrasi '."""
+    return _HEADER_NOISE.sub(" ", name).strip().casefold()
+
+
+class AmbiguousColumns(ValueError):
+    """Several columns of a file could be the same mapped column."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,32 @@ class SourceMapping:
         for spec in self.columns:
             out.extend(t for t in spec.targets if t not in out)
         return out
+
+    def locate(self, names: list[str], exact: bool = False) -> dict[str, str]:
+        """The file's column for each mapped column it has, by mapped name.
+
+        Header rows are typed by people and exporters change their case, so a column is found by its
+        exact name or else by the one name that differs only in case, spaces or underscores (``NIK``
+        for ``nik``, ``no registrasi`` for ``NO REGISTRASI``). ``exact`` (JSON keys): names as
+        written only. Two candidates and no exact name is an error, never a guess.
+        """
+        present = set(names)
+        by_key: dict[str, list[str]] = {}
+        for name in names:
+            by_key.setdefault(header_key(name), []).append(name)
+        found = {}
+        for spec in self.columns:
+            if spec.column in present:
+                found[spec.column] = spec.column
+                continue
+            candidates = [] if exact else by_key.get(header_key(spec.column), [])
+            if len(candidates) > 1:
+                raise AmbiguousColumns(
+                    f"columns {', '.join(map(repr, candidates))} could each be {spec.column!r}; rename all but one"
+                )
+            if candidates:
+                found[spec.column] = candidates[0]
+        return found
 
     def matches(self, file_name: str) -> bool:
         return any(fnmatch.fnmatch(file_name, pattern) for pattern in self.files)

@@ -7,6 +7,9 @@
         batch.rejects     # file, row, field, value, reason, action
     reading.rows_read == reading.rows_ok + reading.rows_rejected
 
+Columns are found by name (``SourceMapping.locate``): a CSV or XLSX header may differ from the
+mapping in case, spacing and underscores, as exporters write them; JSON keys are matched as written.
+
 Row numbers are the ones a person opening the file would use: for CSV the physical line (the header
 is line 1; a quoted value spanning lines moves later rows down), for XLSX the sheet row, for JSONL
 the line. Blank lines are not rows: they are skipped and not counted.
@@ -44,7 +47,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 
 from jejak.errors import InputError
-from loaders.mapping import SourceMapping, load_mappings
+from loaders.mapping import AmbiguousColumns, SourceMapping, header_key, load_mappings
 from loaders.normalize import blank_to_null
 from loaders.validate import REJECT_COLUMNS, ROW_REJECTED, empty_rejects, validate
 
@@ -227,11 +230,13 @@ def _drop_blank_rows(table: pa.Table, cleaned: pa.Table, rows: np.ndarray) -> tu
 
 
 def _with_mapped_columns(table: pa.Table, mapping: SourceMapping) -> pa.Table:
-    """Mapped columns only, blanks as null; an optional column absent from the file is all null."""
+    """Mapped columns only, under their mapped names, blanks as null; an optional column absent
+    from the file is all null."""
+    located = mapping.locate(table.column_names, exact=mapping.format == "jsonl")
     columns = {}
     for spec in mapping.columns:
-        if spec.column in table.column_names:
-            columns[spec.column] = blank_to_null(table.column(spec.column).combine_chunks())
+        if spec.column in located:
+            columns[spec.column] = blank_to_null(table.column(located[spec.column]).combine_chunks())
         else:
             columns[spec.column] = pa.nulls(table.num_rows, pa.string())
     return pa.table(columns) if columns else table
@@ -297,14 +302,22 @@ def _read_header(path: Path, mapping: SourceMapping) -> list[str]:
         header = next(csv.reader([text], delimiter=mapping.delimiter), [])
     except csv.Error as e:
         raise FileError(f"{path}, line 1: not a readable CSV header ({e})") from None
-    header = [h.strip() for h in header]
-    missing = [c for c in mapping.required_columns if c not in header]
+    header = _unique_names([h.strip() for h in header])
+    missing = _missing_required(header, mapping, f"{path}, line 1")
     if missing:
         raise FileError(
             f"{path}, line 1: header lacks required column(s) {', '.join(missing)} "
             f"(is this a {mapping.source} file with {mapping.delimiter!r} between fields?)"
         )
-    return _unique_names(header)
+    return header
+
+
+def _missing_required(header: list[str], mapping: SourceMapping, where: str) -> list[str]:
+    try:
+        located = mapping.locate(header)
+    except AmbiguousColumns as exc:
+        raise FileError(f"{where}: {exc}") from None
+    return [c for c in mapping.required_columns if c not in located]
 
 
 def _unique_names(header: list[str]) -> list[str]:
@@ -442,6 +455,16 @@ def _column_text(rows: Sequence[Sequence[object]], i: int) -> list[str | None]:
     return [v if type(v) is str and v else _cell_text(v) for v in (r[i] if i < len(r) else None for r in rows)]
 
 
+def _sheet(names: list[str], wanted: str | None) -> str | None:
+    """The sheet to read: the mapping's, by exact name or else ignoring case and spacing; the
+    first sheet when the mapping names none."""
+    if wanted is None:
+        return names[0] if names else None
+    if wanted in names:
+        return wanted
+    return next((n for n in names if header_key(n) == header_key(wanted)), None)
+
+
 def _xlsx_chunks(path: Path, mapping: SourceMapping, batch_size: int) -> Iterator[_Chunk]:
     # python-calamine (Rust) reads a sheet ~15x faster than openpyxl, which reads cell by cell.
     from python_calamine import CalamineWorkbook
@@ -452,9 +475,9 @@ def _xlsx_chunks(path: Path, mapping: SourceMapping, batch_size: int) -> Iterato
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as exc:
         raise FileError(f"{path}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
-    sheet_name = mapping.sheet or workbook.sheet_names[0]
-    if sheet_name not in workbook.sheet_names:
-        raise FileError(f"{path}: no sheet {sheet_name!r} (sheets: {', '.join(workbook.sheet_names)})")
+    sheet_name = _sheet(workbook.sheet_names, mapping.sheet)
+    if sheet_name is None:
+        raise FileError(f"{path}: no sheet {mapping.sheet!r} (sheets: {', '.join(workbook.sheet_names)})")
     try:
         # skip_empty_area=False keeps row i of the list as sheet row i + 1, so row numbers hold.
         rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
@@ -463,7 +486,7 @@ def _xlsx_chunks(path: Path, mapping: SourceMapping, batch_size: int) -> Iterato
     if not rows:
         raise FileError(f"{path}: sheet {sheet_name!r} is empty, expected a header row")
     header = _unique_names([str(h).strip() if h is not None else "" for h in rows[0]])
-    missing = [c for c in mapping.required_columns if c not in header]
+    missing = _missing_required(header, mapping, f"{path}, sheet {sheet_name!r} row 1")
     if missing:
         raise FileError(f"{path}, sheet {sheet_name!r} row 1: header lacks required column(s) {', '.join(missing)}")
     body = rows[1:]
@@ -480,6 +503,8 @@ def _xlsx_chunks(path: Path, mapping: SourceMapping, batch_size: int) -> Iterato
 
 def _jsonl_chunks(path: Path, mapping: SourceMapping, batch_size: int) -> Iterator[_Chunk]:
     data = path.read_bytes()
+    if data.startswith(codecs.BOM_UTF8):  # written by some Windows tools; not part of the first object
+        data = data[len(codecs.BOM_UTF8) :]
     table = _jsonl_fast(data, mapping)
     if table is None:
         table = _jsonl_exact(path, data)
@@ -504,6 +529,8 @@ def _jsonl_fast(data: bytes, mapping: SourceMapping) -> pa.Table | None:
         return None
     if not _every_line_is_braced(data):
         return None  # pyarrow 26 crashes (SIGSEGV) on a line such as `null`: never hand it one
+    if any(f'"{c}"'.encode() not in data for c in mapping.required_columns):
+        return None  # the explicit schema would invent the missing key; the exact reader reports it
     schema = pa.schema([(c.column, pa.string()) for c in mapping.columns])
     try:
         table = pa_json.read_json(

@@ -336,3 +336,48 @@ def test_truncated_jsonl_is_a_file_error(tmp_path: Path) -> None:
 
 def test_empty_file_is_a_file_error(tmp_path: Path) -> None:
     error_of(write(tmp_path / "pengaduan.csv", ""))
+
+
+def test_header_case_spacing_and_underscores_do_not_matter(tmp_path: Path) -> None:
+    """Exporters change a header's case or spacing; the column is still the same column."""
+    row = "SK-1;3507015505990001;SITI;P;15-05-1999;35.07;;;;Arab Saudi;;01-02-2024;;;x\n"
+    spec = read_file(write(tmp_path / "bp2mi_penempatan_a.csv", BP2MI_HEADER + "\n" + row)).read_all()[0]
+    shouted = ";".join(f" {h.upper().replace('_', ' ')} " for h in BP2MI_HEADER.split(";"))
+    reading = read_file(write(tmp_path / "bp2mi_penempatan_b.csv", "\ufeff" + shouted + "\r\n" + row))
+    rows, rejects = reading.read_all()
+    assert rows.drop(columns="_row").equals(spec.drop(columns="_row")) and rejects.empty
+    assert rows.iloc[0]["worker.nik"] == "3507015505990001"
+    assert "CATATAN INTERNAL" in next(iter(read_file(tmp_path / "bp2mi_penempatan_b.csv"))).raw.columns
+
+
+def test_two_columns_that_could_be_one_is_a_file_error(tmp_path: Path) -> None:
+    header = BP2MI_HEADER.replace("nik;", "NIK;Nik;")
+    message = error_of(write(tmp_path / "bp2mi_penempatan_a.csv", header + "\n"))
+    assert "line 1" in message and "'NIK'" in message and "'Nik'" in message
+
+
+def test_xlsx_sheet_and_headers_in_another_case(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "DATA PMI"
+    sheet.append(["No_Registrasi", "nama lengkap", "Negara  Tujuan", "status"])
+    sheet.append(["REG-1", "Siti Aminah", "Hong Kong", "Berangkat"])
+    path = tmp_path / "kemnaker_siapkerja.xlsx"
+    workbook.save(path)
+    rows, rejects = read_file(path).read_all()
+    assert rows["placement.record_id"].tolist() == ["REG-1"] and rows["placement.country"].tolist() == ["HK"]
+    assert rows["placement.status"].tolist() == ["DEPARTED"] and rejects.empty
+
+
+def test_jsonl_with_a_byte_order_mark(tmp_path: Path) -> None:
+    lines = [json.dumps({"registration_id": f"LD-{i}", "full_name": "A", "country": "SA"}) for i in (1, 2)]
+    path = tmp_path / "kemlu_lapor_diri.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + "\n".join(lines).encode() + b"\n")
+    rows, _ = read_file(path).read_all()
+    assert rows["_record_id"].tolist() == ["kemlu:LD-1", "kemlu:LD-2"] and rows["_row"].tolist() == [1, 2]
+
+
+def test_jsonl_keys_are_matched_as_written(tmp_path: Path) -> None:
+    """JSON keys are names a program wrote, not a person: a key in another case is another key."""
+    path = write(tmp_path / "kemlu_lapor_diri.jsonl", json.dumps({"Registration_ID": "LD-1", "full_name": "A"}) + "\n")
+    assert "registration_id" in error_of(path)
