@@ -71,6 +71,12 @@ def figures(report: LoadReport, seconds: float, rss: int) -> dict[str, float]:
         "bp2mi_placement_rows": placements,
         "placement_rows_per_s": round(placements / seconds),
         "server_rss_mb": round(rss / 2**20),
+        # where the time goes: file by file (read, validate, plan; MERGE batches also write there),
+        # then the bulk build (GRAPH.BULK, persisting, indexing) ...
+        "per_file_s": round(sum(f.seconds for f in report.files), 2),
+        "after_files_s": round(seconds - sum(f.seconds for f in report.files), 2),
+        # ... and of the MERGE batches, the time FalkorDB reports executing them
+        "server_query_s": round(report.written.server_s, 2),
     }
 
 

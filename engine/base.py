@@ -28,6 +28,7 @@ class WriteSummary:
     relationships_deleted: int = 0
     properties_set: int = 0
     rows: int = 0
+    server_s: float = 0.0  # execution time the engine reports for these writes (0 where it reports none)
 
     def add(self, other: WriteSummary) -> WriteSummary:
         for name in self.__dataclass_fields__:

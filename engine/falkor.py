@@ -117,6 +117,7 @@ class FalkorEngine(Engine):
             relationships_created=int(result.relationships_created),
             relationships_deleted=int(result.relationships_deleted),
             properties_set=int(result.properties_set),
+            server_s=float(result.run_time_ms) / 1000,
         )
         return self._rows(result), summary
 

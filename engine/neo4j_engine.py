@@ -121,6 +121,8 @@ class Neo4jEngine(Engine):
             relationships_created=c.relationships_created,
             relationships_deleted=c.relationships_deleted,
             properties_set=c.properties_set,
+            # the server's time to the first record plus the time to consume them all (ms)
+            server_s=((summary.result_available_after or 0) + (summary.result_consumed_after or 0)) / 1000,
         )
 
     def apply_schema(self) -> list[Statement]:

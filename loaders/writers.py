@@ -13,6 +13,7 @@ wins. Every source's own value stays in the raw-row store.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -108,16 +109,25 @@ class CypherWriter:
             done.update(r["id"] for r in self.engine.read(COMPLETE_RECORDS, {"ids": ids}))
         return done
 
-    def write(self, delta: GraphDelta, on_step: Callable[[], None] | None = None) -> WriteSummary:
+    def write(
+        self, delta: GraphDelta, on_query: Callable[[Cypher, WriteSummary, float], None] | None = None
+    ) -> WriteSummary:
+        """Write the delta; ``on_query`` hears each query's rows, summary and wall time (benchmarks)."""
         total = WriteSummary()
+
+        def run(query: Cypher, table: pd.DataFrame, keys: tuple[str, ...], with_props: bool) -> None:
+            started = time.monotonic()
+            summary = self.engine.write_table(query, table, keys, with_props, self.batch_size)
+            if on_query:
+                on_query(query, summary, time.monotonic() - started)
+            total.add(summary)
+
         for label in delta.nodes:
-            total.add(self.engine.write_table(UPSERT[label], delta.node_table(label), ("id",), True, self.batch_size))
+            run(UPSERT[label], delta.node_table(label), ("id",), True)
         for key in delta.edges:
             table = delta.edge_table(key)
             with_props = table.shape[1] > 2
-            total.add(
-                self.engine.write_table(MERGE_EDGE[(key, with_props)], table, ("a", "b"), with_props, self.batch_size)
-            )
+            run(MERGE_EDGE[(key, with_props)], table, ("a", "b"), with_props)
         # Last: mark the rows complete, so a rerun after a kill redoes exactly the unfinished ones.
         ids = delta.record_ids()
         for start in range(0, len(ids), self.batch_size):
