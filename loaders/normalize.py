@@ -260,6 +260,9 @@ def phones_e164(numbers: pa.Array, regions: pa.Array | None = None) -> pa.Array:
     phonenumbers' metadata, vectorised; the rest are parsed by phonenumbers, once per distinct value.
     """
     compact = pc.replace_substring_regex(pc.replace_substring(numbers, "(0)", ""), r"[^0-9+]", "")
+    # '00' then a country code is how international numbers are dialled from Indonesia and most
+    # countries ('0062 812 ...'); phonenumbers knows only Indonesia's carrier prefixes (008, 009).
+    compact = pc.replace_substring_regex(compact, r"^00([1-9])", r"+\1")
     region = pc.fill_null(regions, "ID") if regions is not None else pa.array(["ID"] * len(numbers), pa.string())
     shaped = pc.fill_null(pc.match_substring_regex(compact, r"^\+?[0-9]{5,17}$"), False)
     international, decided = _international_e164(compact, shaped)
@@ -485,8 +488,9 @@ def parse_date(value: str | None, formats: Sequence[str]) -> dt.date | None:
 def whole_numbers(values: pa.Array, money: bool = False) -> pa.Array:
     """int64, null where not a non-negative whole number.
 
-    Money may read 'Rp 1.500.000', '1,500,000', '1500000,00': the currency, thousands separators
-    and a zero fraction are dropped (rupiah has no minor unit in practice).
+    Money may read 'Rp 1.500.000', 'IDR 1,500,000', '1500000,00', 'Rp 1.500.000,-': the currency,
+    thousands separators and a zero or dashed fraction are dropped (rupiah has no minor unit in
+    practice).
     """
     return on_distinct(values, lambda distinct: _whole_numbers(distinct, money))
 
@@ -494,8 +498,8 @@ def whole_numbers(values: pa.Array, money: bool = False) -> pa.Array:
 def _whole_numbers(values: pa.Array, money: bool) -> pa.Array:
     text = values
     if money:
-        text = pc.replace_substring_regex(pc.utf8_upper(text), r"^RP\.?\s*|\s", "")
-        text = pc.replace_substring_regex(text, r"[.,]00?$", "")
+        text = pc.replace_substring_regex(pc.utf8_upper(text), r"^(?:RP|IDR)\.?\s*|\s", "")
+        text = pc.replace_substring_regex(text, r"[.,](?:00?|-+)$", "")  # '1.500.000,00', '1.500.000,-'
         text = pc.if_else(
             pc.fill_null(pc.match_substring_regex(text, r"^[0-9]{1,3}(?:[.,][0-9]{3})+$"), False),
             pc.replace_substring_regex(text, r"[.,]", ""),

@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import pycountry
 
 from reference._data import load_yaml
 
 _NOISE = re.compile(r"[^A-Z0-9]+")
+_PARENTHESISED = re.compile(r"\([^)]*\)")
 
 
 def _key(text: str) -> str:
@@ -40,31 +42,45 @@ def _index() -> dict[str, str]:
     """Every known spelling (as a key) -> alpha-2. Indonesian names win over pycountry on a clash."""
     index: dict[str, str] = {}
     for c in pycountry.countries:
-        for text in (c.alpha_2, c.alpha_3, c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)):
-            if text:
-                index.setdefault(_key(text), c.alpha_2)
+        for text in _names(c):
+            index.setdefault(_key(text), c.alpha_2)
+            if ", " in text:  # "Korea, Republic of" is also written "Republic of Korea"
+                head, tail = text.split(", ", 1)
+                index.setdefault(_key(f"{tail} {head}"), c.alpha_2)
     for alpha2, names in _indonesian_names().items():
         for name in names:
             index[_key(name)] = alpha2
     return index
 
 
+def _names(country: Any) -> list[str]:
+    fields = ("alpha_2", "alpha_3", "name", "common_name", "official_name")
+    return [text for text in (getattr(country, f, None) for f in fields) if text]
+
+
 @cache
 def lookup_country(text: str | None) -> str | None:
-    """Alpha-2 code for a code or name; pycountry's fuzzy search as a last resort; None if unknown."""
+    """Alpha-2 code for a code or name; pycountry's fuzzy search as a last resort; None if unknown.
+
+    A parenthesised part is tried without it ("Persatuan Emirat Arab (PEA)"). pycountry's fuzzy
+    search also reads subdivision names, which helps ("Sabah" is in Malaysia) but answered "Hong
+    Kong SAR" with China: such names are listed in countries_id.yaml, so they never reach it.
+    """
     if text is None:
         return None
-    key = _key(str(text))
+    index = _index()
+    for candidate in (str(text), _PARENTHESISED.sub(" ", str(text))):
+        found = index.get(_key(candidate))
+        if found:
+            return found
+    key = _key(_PARENTHESISED.sub(" ", str(text)))
     if not key:
         return None
-    found = _index().get(key)
-    if found:
-        return found
     try:
         matches = pycountry.countries.search_fuzzy(key)
     except LookupError:
         return None
-    # Only accept an unambiguous fuzzy answer; a guess is worse than a blank for a destination.
+    # Only an unambiguous fuzzy answer; a guess is worse than a blank for a destination.
     return matches[0].alpha_2 if len(matches) == 1 else None
 
 

@@ -50,6 +50,20 @@ from reference import (
         ("my", "MY"),
         ("MYS", "MY"),
         ("Viet Nam", "VN"),
+        # Spellings other exporters use; pycountry's fuzzy search once answered the first two with
+        # China (a subdivision of it is called so) and North Korea ("Korea, Republic of" was only
+        # indexed in that order).
+        ("Hong Kong SAR", "HK"),
+        ("Republic of Korea", "KR"),
+        ("Hong Kong SAR, China", "HK"),
+        ("Korea (North)", "KP"),
+        ("Korea (South)", "KR"),
+        ("Islamic Republic of Iran", "IR"),
+        ("Persatuan Emirat Arab (PEA)", "AE"),
+        ("Kerajaan Arab Saudi", "SA"),
+        ("Macao SAR, China", "MO"),
+        ("Saudi Arabia (KSA)", "SA"),
+        ("Sabah", "MY"),  # a state's name gives its country
     ],
 )
 def test_country_lookup(text: str, alpha2: str) -> None:
@@ -184,6 +198,9 @@ def test_other_phones_use_phonenumbers() -> None:
     assert normalize_phone("+852 9123 4567") == "+85291234567"
     assert normalize_phone("not a phone") is None
     assert normalize_phone("12") is None
+    # '00' + country code is the international form dialled from Indonesia and most countries
+    assert normalize_phone("0062 812 3456 7890") == "+6281234567890"
+    assert normalize_phone("00966 50 123 4567", "SA") == normalize_phone("050 123 4567", "SA") == "+966501234567"
 
 
 def test_fast_mobile_path_agrees_with_phonenumbers() -> None:
@@ -228,6 +245,8 @@ def test_dates_and_money() -> None:
     assert parse_date("2024-03-05", ["DD-MM-YYYY"]) is None
     assert parse_money("Rp 1.500.000") == parse_money("1,500,000") == parse_money("1500000,00") == 1_500_000
     assert parse_money("-5") is None and parse_money("lima") is None
+    assert parse_money("Rp 15.000.000,-") == parse_money("IDR 15,000,000") == 15_000_000
+    assert parse_money("1,5") is None  # not a whole number of rupiah
 
 
 def test_international_numbers_agree_with_phonenumbers() -> None:
