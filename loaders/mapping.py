@@ -14,7 +14,8 @@ Types and their options (``derive`` keys in brackets):
   person_name    spacing collapsed [name_norm (upper, no titles, no Bin/Binti part), father_name]
   org_name       spacing collapsed [name_norm (upper, no PT/CV/Ltd forms, no punctuation)]
   date           ``formats``: DD-MM-YYYY, YYYY/MM/DD, YYYY-MM-DD, ... or ``excel`` (serial day number);
-                 a time after the date (ISO 8601 timestamps) is ignored; output ISO YYYY-MM-DD
+                 '-', '/' and '.' separate alike; a time after the date (ISO 8601 timestamps) is
+                 ignored; output ISO YYYY-MM-DD
   int, money     whole numbers; money also accepts ``Rp``, thousands separators and ``,00``
   phone          E.164; option ``region_column`` names the column holding the country of the number
   country        ISO alpha-2 from a code, English or Indonesian name

@@ -89,8 +89,14 @@ def org_name_norm(names: pa.Array) -> pa.Array:
     return on_distinct(names, _org_name_norm)
 
 
+def _folded_upper(names: pa.Array) -> pa.Array:
+    """Upper case without accents ('Anggraéni' -> 'ANGGRAENI'), as passports and most registers
+    write names, so that a register's spelling and a passport's compare equal."""
+    return pc.utf8_upper(pc.replace_substring_regex(pc.utf8_normalize(names, form="NFKD"), r"\p{Mn}+", ""))
+
+
 def _org_name_norm(names: pa.Array) -> pa.Array:
-    upper = pc.utf8_upper(names)
+    upper = _folded_upper(names)
     # Every run of non-word characters (spaces included) becomes one space: no separate collapse.
     words = pc.utf8_trim_whitespace(pc.replace_substring_regex(upper, r"[^\p{L}\p{N}&]+", " "))
     stripped = pc.replace_substring_regex(pc.replace_substring_regex(words, ORG_PREFIX, ""), ORG_SUFFIX, "")
@@ -100,7 +106,8 @@ def _org_name_norm(names: pa.Array) -> pa.Array:
 
 
 def person_name_parts(names: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """(name_norm, father_name): upper case, no titles, no punctuation, Bin/Binti part split off."""
+    """(name_norm, father_name): upper case without accents, no titles, no punctuation, Bin/Binti
+    part split off."""
     encoded = pc.dictionary_encode(names)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
@@ -109,8 +116,10 @@ def person_name_parts(names: pa.Array) -> tuple[pa.Array, pa.Array]:
 
 
 def _person_name_parts(names: pa.Array) -> tuple[pa.Array, pa.Array]:
-    upper = pc.replace_substring_regex(pc.utf8_trim_whitespace(pc.utf8_upper(names)), _PERSON_TITLES, "")
-    words = pc.utf8_trim_whitespace(pc.replace_substring_regex(upper, r"[^\p{L}\p{N}']+", " "))
+    upper = pc.replace_substring_regex(pc.utf8_trim_whitespace(_folded_upper(names)), _PERSON_TITLES, "")
+    # An apostrophe joins ('NUR'AINI' is 'NURAINI', as a passport's machine-readable line writes it).
+    joined = pc.replace_substring_regex(upper, r"['`\x{2019}]", "")
+    words = pc.utf8_trim_whitespace(pc.replace_substring_regex(joined, r"[^\p{L}\p{N}]+", " "))
     parts = pc.extract_regex(words, _BIN_BINTI)
     own = pc.struct_field(parts, "own")
     father = pc.struct_field(parts, "father")
@@ -434,7 +443,8 @@ _TIME_SUFFIX = r"(?:[T ][0-9]{1,2}:[0-9]{2}.*)?$"
 
 @cache
 def _date_regex(fmt: str) -> str:
-    """'DD-MM-YYYY' -> a regex with groups d, m, y."""
+    """'DD-MM-YYYY' -> a regex with groups d, m, y. A separator may be written as any of '-', '/'
+    and '.': the format's order of day, month and year is what tells them apart."""
     out, i = "^", 0
     while i < len(fmt):
         token = next((t for t in ("YYYY", "DD", "MM") if fmt.startswith(t, i)), None)
@@ -442,7 +452,7 @@ def _date_regex(fmt: str) -> str:
             out += _TOKENS[token]
             i += len(token)
         else:
-            out += "\\" + fmt[i] if not fmt[i].isalnum() else fmt[i]
+            out += "[-/.]" if fmt[i] in "-/." else ("\\" + fmt[i] if not fmt[i].isalnum() else fmt[i])
             i += 1
     return out + _TIME_SUFFIX
 

@@ -381,3 +381,19 @@ def test_jsonl_keys_are_matched_as_written(tmp_path: Path) -> None:
     """JSON keys are names a program wrote, not a person: a key in another case is another key."""
     path = write(tmp_path / "kemlu_lapor_diri.jsonl", json.dumps({"Registration_ID": "LD-1", "full_name": "A"}) + "\n")
     assert "registration_id" in error_of(path)
+
+
+def test_a_nik_too_long_for_an_excel_number_is_reported_not_corrupted(tmp_path: Path) -> None:
+    """An XLSX number is a double: above 2**53 the last digits are gone before Jejak sees them."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Data PMI"
+    sheet.append(["NO REGISTRASI", "NIK", "NAMA LENGKAP", "NEGARA TUJUAN", "STATUS"])
+    sheet.append(["REG-1", 9171015505990001, "Yohana", "Taiwan", "BERANGKAT"])
+    sheet.append(["REG-2", "9171015505990001", "Yohana", "Taiwan", "BERANGKAT"])
+    path = tmp_path / "kemnaker_siapkerja.xlsx"
+    workbook.save(path)
+    rows, rejects = read_file(path).read_all()
+    assert rows["worker.nik"].tolist()[1] == "9171015505990001" and rows["worker.nik"].isna().tolist()[0]
+    cleared = rejects[(rejects["row"] == 2) & (rejects["field"] == "NIK")].iloc[0]
+    assert cleared.action == "field_cleared" and cleared.value == "9171015505990000.0"  # as Excel kept it

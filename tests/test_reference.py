@@ -234,6 +234,10 @@ def test_person_names() -> None:
     assert split_person_name("H. Ahmad Yusuf").name_norm == "AHMAD YUSUF"
     assert split_person_name("  dewi   lestari ") == split_person_name("DEWI LESTARI")
     assert split_person_name("Binti").name_norm == "BINTI"
+    # as a passport writes them: no accents, an apostrophe joins
+    assert split_person_name("Dewi Anggraéni") == split_person_name("DEWI ANGGRAENI")
+    assert split_person_name("Nur’aini binti Ma'ruf").__dict__ == {"name_norm": "NURAINI", "father_name": "MARUF"}
+    assert normalize_org_name("Agence Société, Ltd") == "AGENCE SOCIETE"
 
 
 def test_dates_and_money() -> None:
@@ -243,6 +247,8 @@ def test_dates_and_money() -> None:
     assert parse_date("45356", ["excel"]) == dt.date(2024, 3, 5)
     assert parse_date("31-02-2024", ["DD-MM-YYYY"]) is None
     assert parse_date("2024-03-05", ["DD-MM-YYYY"]) is None
+    # the order is the format's; '-', '/' and '.' separate alike, and days need no leading zero
+    assert parse_date("05/03/2024", ["DD-MM-YYYY"]) == parse_date("5.3.2024", ["DD-MM-YYYY"]) == dt.date(2024, 3, 5)
     assert parse_money("Rp 1.500.000") == parse_money("1,500,000") == parse_money("1500000,00") == 1_500_000
     assert parse_money("-5") is None and parse_money("lima") is None
     assert parse_money("Rp 15.000.000,-") == parse_money("IDR 15,000,000") == 15_000_000
