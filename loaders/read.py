@@ -52,6 +52,7 @@ from loaders.normalize import blank_to_null
 from loaders.validate import REJECT_COLUMNS, ROW_REJECTED, empty_rejects, validate
 
 DEFAULT_BATCH_SIZE = 50_000
+XLSX_HEADER_ROWS = 10  # how far down a sheet its header row may be (below a title)
 _CSV_BLOCK_BYTES = 4 << 20
 
 
@@ -488,16 +489,30 @@ def _xlsx_chunks(path: Path, mapping: SourceMapping, batch_size: int) -> Iterato
         raise FileError(f"{path}: sheet {sheet_name!r} cannot be read ({type(exc).__name__}: {exc})") from None
     if not rows:
         raise FileError(f"{path}: sheet {sheet_name!r} is empty, expected a header row")
-    header = _unique_names([str(h).strip() if h is not None else "" for h in rows[0]])
-    missing = _missing_required(header, mapping, f"{path}, sheet {sheet_name!r} row 1")
-    if missing:
-        raise FileError(f"{path}, sheet {sheet_name!r} row 1: header lacks required column(s) {', '.join(missing)}")
-    body = rows[1:]
+    # Exported sheets often carry a title and a blank line above the header: the header is the
+    # first of the top rows that names every required column.
+    headers = [_unique_names([str(h).strip() if h is not None else "" for h in row]) for row in rows[:XLSX_HEADER_ROWS]]
+    at = next(
+        (
+            i
+            for i, h in enumerate(headers)
+            if not _missing_required(h, mapping, f"{path}, sheet {sheet_name!r} row {i + 1}")
+        ),
+        None,
+    )
+    if at is None:
+        missing = _missing_required(headers[0], mapping, f"{path}, sheet {sheet_name!r} row 1")
+        raise FileError(
+            f"{path}, sheet {sheet_name!r} row 1: header lacks required column(s) {', '.join(missing)} "
+            f"(nor is any of the first {XLSX_HEADER_ROWS} rows a header with them)"
+        )
+    header, body = headers[at], rows[at + 1 :]
     for start in range(0, len(body), batch_size):
         part = body[start : start + batch_size]
         columns = {name: pa.array(_column_text(part, i), pa.string()) for i, name in enumerate(header)}
-        # Sheet row numbers: the header is row 1; openpyxl yields empty rows too, so index + 2 holds.
-        yield _Chunk(pa.table(columns), np.arange(start + 2, start + 2 + len(part), dtype=np.int64))
+        # Sheet row numbers: calamine yields empty rows too, so the list index + 1 is the row.
+        first = at + 2 + start
+        yield _Chunk(pa.table(columns), np.arange(first, first + len(part), dtype=np.int64))
 
 
 # ---------------------------------------------------------------------------------------------

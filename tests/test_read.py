@@ -397,3 +397,23 @@ def test_a_nik_too_long_for_an_excel_number_is_reported_not_corrupted(tmp_path: 
     assert rows["worker.nik"].tolist()[1] == "9171015505990001" and rows["worker.nik"].isna().tolist()[0]
     cleared = rejects[(rejects["row"] == 2) & (rejects["field"] == "NIK")].iloc[0]
     assert cleared.action == "field_cleared" and cleared.value == "9171015505990000.0"  # as Excel kept it
+
+
+def test_xlsx_header_below_a_title(tmp_path: Path) -> None:
+    """Exports often open with a title and a blank row; rows keep their sheet numbers."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Data PMI"
+    sheet.append(["Data Pekerja Migran Indonesia, SIAPkerja, 2024"])
+    sheet.append([])
+    sheet.append(["NO REGISTRASI", "NAMA LENGKAP", "NEGARA TUJUAN", "STATUS"])
+    sheet.append(["REG-1", "Siti", "Taiwan", "BERANGKAT"])
+    sheet.append(["REG-2", "Budi", "Narnia", "BERANGKAT"])
+    path = tmp_path / "kemnaker_siapkerja.xlsx"
+    workbook.save(path)
+    rows, rejects = read_file(path).read_all()
+    assert rows["_row"].tolist() == [4] and rows["placement.record_id"].tolist() == ["REG-1"]
+    assert rejects["row"].tolist() == [5] and rejects["field"].tolist() == ["NEGARA TUJUAN"]
+    sheet.delete_rows(3)  # no header anywhere: the file fails, naming what row 1 lacks
+    workbook.save(path)
+    assert "NO REGISTRASI" in error_of(path)
