@@ -251,11 +251,10 @@ def validate(
             )
         )
     for where, spec, raw, reason in problems:
-        if spec.required:
-            frames.append(_reject_rows(file, rows, where & ~duplicate, spec.column, raw, reason, ROW_REJECTED))
-        else:  # an optional field only counts as cleared on a row that is kept
-            frames.append(_reject_rows(file, rows, where & ~rejected, spec.column, raw, reason, FIELD_CLEARED))
-    frames = [f for f in frames if len(f)]
+        # an optional field only counts as cleared on a row that is kept
+        mask, action = (where & ~duplicate, ROW_REJECTED) if spec.required else (where & ~rejected, FIELD_CLEARED)
+        if mask.any():  # most columns of most batches have nothing to report: no frame for them
+            frames.append(_reject_rows(file, rows, mask, spec.column, raw, reason, action))
     rejects = pd.concat(frames, ignore_index=True) if frames else empty_rejects()
 
     keep = pa.array(~rejected)
