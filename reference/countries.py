@@ -68,12 +68,12 @@ def lookup_country(text: str | None) -> str | None:
     """
     if text is None:
         return None
-    index = _index()
-    for candidate in (str(text), _PARENTHESISED.sub(" ", str(text))):
-        found = index.get(_key(candidate))
+    bare = _PARENTHESISED.sub(" ", str(text))
+    for candidate in (str(text), bare):
+        found = _index().get(_key(candidate))
         if found:
             return found
-    key = _key(_PARENTHESISED.sub(" ", str(text)))
+    key = _key(bare)
     if not key:
         return None
     try:
