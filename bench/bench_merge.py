@@ -3,8 +3,8 @@
     .venv/bin/python bench/bench_merge.py --workers 100000 --new 10000 --runs 3
 
 Each run builds a fresh graph from the registries and all but the last ``--new`` BP2MI rows (the
-bulk path), then loads those last rows through MERGE batches, as ``jejak load`` does into a graph
-that holds data: new placements, mostly of workers the graph already knows. For every query it
+bulk path), then loads those last rows with ``load_directory`` in MERGE batches, as ``jejak load``
+does into a graph that holds data: new placements, mostly of workers the graph already knows. For every query it
 records the rows sent, the wall time and the time FalkorDB reports executing it, so the figure
 says how much of an upsert is the server's work and how much is the client's.
 Medians over runs; JSON to bench/results/merge-<workers>.json.
@@ -30,9 +30,6 @@ from engine.base import WriteSummary  # noqa: E402
 from engine.cypher import Cypher  # noqa: E402
 from jejak.settings import Settings  # noqa: E402
 from loaders.pipeline import load_directory  # noqa: E402
-from loaders.plan import Planner  # noqa: E402
-from loaders.read import read_file  # noqa: E402
-from loaders.writers import CypherWriter, name_index_from_graph  # noqa: E402
 
 REGISTRIES = ("p3mi_registry.csv", "lpk_registry.csv", "mitra_registry.csv")
 
@@ -61,8 +58,9 @@ Queries = dict[str, dict[str, float]]
 FIGURES = ("rows", "seconds", "rows_per_s", "server_query_s", "server_share")
 
 
-def upsert(eng: engine.Engine, increment: Path) -> tuple[dict[str, float], Queries]:
-    """Read, plan and MERGE the increment: its figures, and per query rows, wall and server seconds."""
+def upsert(eng: engine.Engine, increment: Path, work: Path) -> tuple[dict[str, float], Queries]:
+    """Load the increment as ``jejak load`` does into a graph with data (MERGE batches): its
+    figures, and per query rows, wall and server seconds."""
     queries: Queries = {}
 
     def heard(query: Cypher, summary: WriteSummary, seconds: float) -> None:
@@ -72,14 +70,9 @@ def upsert(eng: engine.Engine, increment: Path) -> tuple[dict[str, float], Queri
         entry["server_s"] += summary.server_s
 
     t0 = time.monotonic()
-    planner, writer = Planner(name_index_from_graph(eng)), CypherWriter(eng)
-    rows = 0
-    for batch in read_file(increment, "bp2mi"):
-        done = writer.complete(batch.canonical["_record_id"].tolist())
-        frame = batch.canonical[~batch.canonical["_record_id"].isin(done)]
-        writer.write(planner.plan("bp2mi", increment.name, frame), on_query=heard)
-        rows += len(frame)
+    report = load_directory(increment.parent, eng, work_dir=work, mode="merge", on_query=heard)
     seconds = time.monotonic() - t0
+    rows = sum(f.rows_loaded for f in report.files)
     server = sum(q["server_s"] for q in queries.values())
     figures = {
         "rows": rows,
@@ -107,7 +100,7 @@ def main() -> None:
         with engine.connect(Settings(data_dir=args.root / "graph", graph_name=f"bench_merge_{args.workers}")) as eng:
             eng.clear()
             load_directory(base, eng, work_dir=args.root / "work-merge", mode="auto")
-            runs.append(upsert(eng, increment))
+            runs.append(upsert(eng, increment, args.root / "work-merge"))
             eng.drop()
         r = runs[-1][0]
         print(

@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from engine.base import Engine, WriteSummary
+from engine.cypher import Cypher
 from loaders.plan import GraphDelta, Planner, reference_delta
 from loaders.read import Batch, FileError, list_sources, read_file, recognise
 from loaders.upgrade import upgrade_graph
@@ -182,10 +183,12 @@ def load_directory(
     mode: str = "auto",
     progress: Progress | None = None,
     on_file: Callable[[FileResult], None] | None = None,
+    on_query: Callable[[Cypher, WriteSummary, float], None] | None = None,
     resolve: bool = False,
 ) -> LoadReport:
     """Load every recognised file of ``directory``. ``mode``: auto, bulk or merge. ``resolve``:
-    then resolve workers across sources (see the module docstring)."""
+    then resolve workers across sources (see the module docstring). ``on_query`` hears each MERGE
+    batch query (``CypherWriter.write``; benchmarks)."""
     started = time.monotonic()
     progress = progress or NoProgress()
     if not directory.is_dir():
@@ -229,7 +232,7 @@ def load_directory(
                 if bulk_writer:
                     bulk_writer.add(delta)
                 elif not delta.is_empty:
-                    report.written.add(cypher_writer.write(delta))
+                    report.written.add(cypher_writer.write(delta, on_query))
                 result.rows_loaded += len(frame)
                 progress.advance(len(batch.canonical))
             progress.done()
