@@ -3,9 +3,8 @@
 ``worker_chain(engine, ref, role="investigator")`` resolves ``ref`` (``queries.refs``: Jejak id,
 NIK, passport number or source record id) and reads the whole chain in one index-backed query by
 id (one more when the worker or a placement has complaints or possible duplicates, one more for
-the resolution of a NIK, passport or record), plus whatever the rule and rights
-modules ask for (``queries.flags.flags_for_worker``, ``queries.rights.rights_for_worker``, when they
-exist).
+the resolution of a NIK, passport or record), plus the red flags and rights of that chain
+(``queries.flags.flags_for_worker``, ``queries.rights.rights_for_worker``).
 
 The JSON shape (stable; new keys may be added, none removed or renamed)::
 
@@ -59,7 +58,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib
 import json
 from collections.abc import Callable
 from difflib import SequenceMatcher
@@ -71,7 +69,9 @@ from engine.cypher import cypher
 from graph_model import SCHEMA
 from jejak.errors import NotFound
 from queries.agency import AGENCY_FIELDS
+from queries.flags import flags_for_worker
 from queries.refs import check_role, mask, mask_deep, resolve_worker, worker_alias
+from queries.rights import rights_for_worker
 
 SAME_PERIOD_DAYS = 240
 NAME_SIMILARITY = 0.85  # at or above: the same name with a typo
@@ -157,16 +157,6 @@ _LINK_KEY = {
     "DESTINATION": "countries",
     "REPORTED_IN": "sources",
 }
-
-
-def _optional(module: str, function: str) -> Callable[..., Any] | None:
-    """A function of a module another engineer owns, if it exists yet."""
-    try:
-        mod = importlib.import_module(module)
-    except ImportError:
-        return None
-    fn = getattr(mod, function, None)
-    return fn if callable(fn) else None
 
 
 def _plain(value: Any) -> Any:
@@ -396,8 +386,7 @@ def _mask_chain(chain: dict[str, Any], role: str) -> dict[str, Any]:
                 v["value"] = mask(  # the same masking as the worker's own field
                     "Worker", {c["field"]: v["value"]}, role
                 )[c["field"]]  # type: ignore[index]
-    chain["flags"] = mask_deep(chain["flags"], role)
-    chain["rights"] = mask_deep(chain["rights"], role)
+    chain["rights"] = mask_deep(chain["rights"], role)  # flags come masked (Flag.as_dict)
     return chain
 
 
@@ -480,7 +469,7 @@ def worker_chain(engine: Engine, ref: str, role: str = "investigator", include_f
 
     ``include_flags=False`` leaves ``flags`` and ``rights`` empty and skips their queries."""
     check_role(role)
-    worker_id, resolved_by = resolve_worker(engine, ref)
+    worker_id, resolved_by = resolve_worker(engine, ref, role)
     body = read_chain(engine, worker_id)
     if body is None and resolved_by == "id":
         worker_id, resolved_by = worker_alias(engine, worker_id), "alias"
@@ -488,12 +477,8 @@ def worker_chain(engine: Engine, ref: str, role: str = "investigator", include_f
     if body is None:
         raise NotFound(f"no worker with id {worker_id} in the graph")
     chain: dict[str, Any] = {"ref": ref, "resolved_by": resolved_by, "role": role, **body}
-    for key, module, function in (
-        ("flags", "queries.flags", "flags_for_worker"),
-        ("rights", "queries.rights", "rights_for_worker"),
-    ):
-        fn = _optional(module, function) if include_flags else None
-        chain[key] = _plain(list(fn(engine, worker_id) or [])) if fn is not None else []
+    chain["flags"] = flags_for_worker(engine, worker_id, role=role) if include_flags else []
+    chain["rights"] = _plain(rights_for_worker(engine, worker_id)) if include_flags else []
     return _mask_chain(chain, role)
 
 

@@ -53,6 +53,7 @@ from engine.base import Engine, Row
 from engine.cypher import Cypher, cypher
 from jejak.errors import JejakError
 from loaders.upgrade import is_current
+from queries.refs import mask_deep, mask_id, mask_value
 from reference.jobs import rules as load_rules
 
 RULE_IDS = ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "H1", "H2", "H3", "H4")
@@ -102,11 +103,35 @@ class Flag:
     record_ids: list[str] = field(default_factory=list)
     # other nodes whose source records are evidence too (label, id); not part of the output
     related: list[tuple[str, str]] = field(default_factory=list, repr=False)
+    # personal values the summary or evidence quote, as text -> the field they are (a birth date, a
+    # director's name): masked wherever they appear for a role that may not see them
+    personal: dict[str, str] = field(default_factory=dict, repr=False)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, role: str = "investigator") -> dict[str, Any]:
+        """The flag as ``role`` may see it: personal values masked in the evidence (by key), in the
+        entity id (a passport number) and wherever the summary or evidence quote them."""
         out = asdict(self)
-        del out["related"]
-        return out
+        del out["related"], out["personal"]
+        if role == "investigator":
+            return out
+        out = mask_deep(out, role)
+        out["entity_id"] = mask_id(self.entity_label, self.entity_id, role)
+        quoted = {raw: str(mask_value(kind, raw, role)) for raw, kind in self.personal.items() if raw}
+        return _unquote(out, quoted) if quoted else out
+
+
+def _unquote(value: Any, masked: dict[str, str]) -> Any:
+    """``value`` with every quoted personal text replaced by its masked form, longest first (a name
+    may contain a shorter one)."""
+    if isinstance(value, str):
+        for raw in sorted(masked, key=len, reverse=True):
+            value = value.replace(raw, masked[raw])
+        return value
+    if isinstance(value, dict):
+        return {k: _unquote(v, masked) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_unquote(v, masked) for v in value]
+    return value
 
 
 # -- query declarations ---------------------------------------------------------------------------
@@ -1029,7 +1054,8 @@ def rule_r11(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
         if r["sex"] and r["nik_sex"] and r["sex"] != r["nik_sex"]:
             why.append(f"declared sex {r['sex']}, NIK says {r['nik_sex']}")
         if why:
-            flags.append(Flag("R11", "Worker", r["id"], "; ".join(why), dict(r)))
+            dates = {r[k]: "birth_date" for k in ("birth_date", "nik_birth_date") if r[k]}
+            flags.append(Flag("R11", "Worker", r["id"], "; ".join(why), dict(r), personal=dates))
     holders: dict[str, list[Row]] = defaultdict(list)
     for r in Q_R11_PASSPORT.run(engine, {}, scope):
         holders[r["id"]].append(r)
@@ -1062,6 +1088,10 @@ def rule_r11(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
     return flags + pp_flags
 
 
+# A shared identifier's kind (an identifier node's label, or a director) -> the personal field it is
+SHARED_FIELD = {"phone": "phone", "passport": "passport_no", "address": "address", "director": "name"}
+
+
 def rule_h1(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
     h = cfg["shared_identifiers"]
     strong = set(h["agency_strong_identifiers"])
@@ -1072,10 +1102,12 @@ def rule_h1(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
         if r["directors"]:
             shared["director"].update(r["directors"])
     links: dict[str, dict[str, set[str]]] = defaultdict(lambda: {"with": set(), "shares": set()})
+    quoted: dict[str, dict[str, str]] = defaultdict(dict)  # per agency: shared value -> personal field
     for (a, b), shared in pairs.items():
         if strong & set(shared) or len(shared) >= int(h["agency_min_kinds"]):
             links[a]["with"].add(b)
             links[a]["shares"].update(f"{kind} {v}" for kind, vs in shared.items() for v in vs)
+            quoted[a].update({v: SHARED_FIELD.get(kind, kind) for kind, vs in shared.items() for v in vs})
     flags = [
         Flag(
             "H1",
@@ -1083,6 +1115,7 @@ def rule_h1(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
             a,
             f"shares {', '.join(sorted(v['shares']))} with {len(v['with'])} other P3MI(s)",
             {"shared_with": sorted(v["with"]), "identifiers": sorted(v["shares"])},
+            personal=quoted[a],
         )
         for a, v in sorted(links.items())
     ]
@@ -1101,6 +1134,7 @@ def rule_h1(engine: Engine, cfg: Config, scope: Scope | None) -> list[Flag]:
                     w,
                     f"{q.label.lower()} shared by {len(r['names'])} people placed by {len(r['agencies'])} P3MIs",
                     {q.label.lower(): r["id"], "workers": sorted(r["workers"]), "agencies": sorted(r["agencies"])},
+                    personal={r["id"]: SHARED_FIELD[q.label.lower()]},
                 )
                 for w in r["workers"]
             ]
@@ -1296,14 +1330,16 @@ def worker_scope(engine: Engine, worker_id: str) -> Scope:
     return dict(scope)
 
 
-def flags_for_worker(engine: Engine, worker_id: str, rules: list[str] | None = None) -> list[dict[str, Any]]:
+def flags_for_worker(
+    engine: Engine, worker_id: str, rules: list[str] | None = None, role: str = "investigator"
+) -> list[dict[str, Any]]:
     """Flags on the worker or on any step of their chain (placements, agencies, sponsor, LPK, partner,
-    employer, passport, complaints), each as a dict with its evidence. Entity-level flags (an agency,
-    a sponsor) are the whole entity's, not only this worker's part."""
+    employer, passport, complaints), each as a dict with its evidence, masked for ``role``.
+    Entity-level flags (an agency, a sponsor) are the whole entity's, not only this worker's part."""
     scope = worker_scope(engine, worker_id)
     if not scope:
         return []
-    return [f.as_dict() for f in run_rules(engine, rules, scope=scope)]
+    return [f.as_dict(role) for f in run_rules(engine, rules, scope=scope)]
 
 
 def write_back(engine: Engine, flags: Iterable[Flag]) -> dict[str, int]:

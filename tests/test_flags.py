@@ -74,6 +74,46 @@ def test_flags_carry_rule_entity_evidence_and_existing_records(resolved: Engine,
     assert found[0]["n"] == len(ids)
 
 
+def _personal_values(resolved: Engine, f: Flag) -> set[str]:
+    """What the graph holds about a flag's entity that a masked role may not see, read from the
+    graph itself rather than from what the flag says it quotes."""
+    if f.entity_label == "Passport":
+        return {f.entity_id}
+    if f.entity_label == "Worker":
+        rows = resolved.read(
+            "MATCH (w:Worker {id: $id}) OPTIONAL MATCH (w)-[:HAS_PHONE|HOLDS_PASSPORT|HAS_ADDRESS]->(x) "
+            "RETURN w.birth_date AS b, w.nik_birth_date AS nb, w.nik AS nik, collect(x.id) AS ids",
+            {"id": f.entity_id},
+        )
+        return {v for r in rows for v in (r["b"], r["nb"], r["nik"], *r["ids"]) if v}
+    if f.entity_label == "Agency":
+        rows = resolved.read(
+            "MATCH (a:Agency {id: $id}) OPTIONAL MATCH (a)<-[:DIRECTS]-(d:Person) "
+            "OPTIONAL MATCH (a)-[:HAS_PHONE|HAS_ADDRESS]->(x) RETURN collect(d.name) + collect(x.id) AS v",
+            {"id": f.entity_id},
+        )
+        return {v for r in rows for v in r["v"] if v}
+    return set()
+
+
+@pytest.mark.parametrize("role", ["analyst", "public"])
+def test_masked_roles_see_no_personal_value_a_flag_quotes(resolved: Engine, all_flags: list[Flag], role: str) -> None:
+    """A flag's summary quotes birth dates, directors and shared numbers; masking by key misses text."""
+    quoting = [
+        f
+        for f in all_flags
+        if (f.rule, f.entity_label) in {("R11", "Worker"), ("R11", "Passport"), ("H1", "Agency"), ("H1", "Worker")}
+    ]
+    assert {f.entity_label for f in quoting} >= {"Worker", "Passport", "Agency"}
+    quoted_for_investigator = 0
+    for f in quoting:
+        values = _personal_values(resolved, f)
+        shown = json.dumps(f.as_dict(role), ensure_ascii=False)
+        assert not [v for v in values if v in shown], (f.rule, f.entity_label, f.summary)
+        quoted_for_investigator += any(v in json.dumps(f.as_dict(), ensure_ascii=False) for v in values)
+    assert quoted_for_investigator  # the investigator does see them: the check above could fail
+
+
 def test_count_by_rule_lists_every_rule() -> None:
     counts = count_by_rule([Flag("R4", "Placement", "p1", "x"), Flag("R4", "Placement", "p2", "y")])
     assert list(counts) == list(RULE_IDS) and counts["R4"] == 2 and counts["H1"] == 0

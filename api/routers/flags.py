@@ -12,11 +12,11 @@ from api.deps import AccessDep, EngineDep, SettingsDep
 from api.errors import error_responses
 from engine.base import Engine
 from queries import flags as rules
-from queries.refs import mask_deep
 
 router = APIRouter(tags=["flags"])
 
 RuleId = Literal[rules.RULE_IDS]  # type: ignore[valid-type]
+FlaggedLabel = Literal[rules.FLAGGED_LABELS]  # type: ignore[valid-type]
 
 
 class FlagCache:
@@ -24,14 +24,15 @@ class FlagCache:
 
     def __init__(self, ttl_s: float) -> None:
         self.ttl_s = ttl_s
-        self._runs: dict[str | None, tuple[float, list[dict[str, Any]]]] = {}
+        self._runs: dict[str | None, tuple[float, list[rules.Flag]]] = {}
         self._lock = threading.Lock()
 
-    def get(self, eng: Engine, rule: str | None) -> list[dict[str, Any]]:
+    def get(self, eng: Engine, rule: str | None) -> list[rules.Flag]:
+        """Flags as found: each caller masks its page for its own role (``Flag.as_dict``)."""
         with self._lock:
             kept = self._runs.get(rule)
             if kept is None or time.monotonic() - kept[0] > self.ttl_s:
-                found = [f.as_dict() for f in rules.run_rules(eng, [rule] if rule else None)]
+                found = rules.run_rules(eng, [rule] if rule else None)
                 kept = (time.monotonic(), found)
                 self._runs[rule] = kept
             return kept[1]
@@ -51,7 +52,7 @@ def flags(
     settings: SettingsDep,
     access: AccessDep,
     rule: Annotated[RuleId | None, Query(description="Only this rule (R1-R11, H1-H4).")] = None,
-    label: Annotated[str | None, Query(max_length=40, description="Only flags on this kind of entity.")] = None,
+    label: Annotated[FlaggedLabel | None, Query(description="Only flags on this kind of entity.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict[str, Any]:
@@ -59,11 +60,11 @@ def flags(
     Audited when a page names a worker."""
     found = _cache(request, settings.flags_cache_s).get(eng, rule)
     if label:
-        found = [f for f in found if f["entity_label"] == label]
+        found = [f for f in found if f.entity_label == label]
     counts: dict[str, int] = {}
     for f in found:
-        counts[f["rule"]] = counts.get(f["rule"], 0) + 1
-    page = mask_deep(found[offset : offset + limit], access.role)
+        counts[f.rule] = counts.get(f.rule, 0) + 1
+    page = [f.as_dict(access.role) for f in found[offset : offset + limit]]
     result = {
         "total": len(found),
         "offset": offset,
