@@ -201,7 +201,8 @@ class Access:
 
 
 def get_access(request: Request, caller: CallerDep) -> Access:
-    return Access(caller, request)
+    access = request.state.access = Access(caller, request)  # errors that name people are audited too
+    return access
 
 
 AccessDep = Annotated[Access, Depends(get_access)]

@@ -7,6 +7,7 @@ code               status  when
 =================  ======  ===============================================================
 bad_request        400     malformed input: a parameter out of range, an unreadable reference
 unauthorized       401     no ``X-API-Key`` header, or a key this server does not know
+forbidden          403     the key's role may not ask this (a look-up by a NIK it sees masked)
 not_found          404     nothing in the graph matches the reference (or no such route)
 method_not_allowed 405     the route exists but not for this method
 ambiguous          409     the reference matches several entities: ``candidates`` lists them
@@ -29,7 +30,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from jejak.errors import EngineUnavailable, GraphBusy, InputError, JejakError, NotFound
+from jejak.errors import EngineUnavailable, Forbidden, GraphBusy, InputError, JejakError, NotFound
 
 log = logging.getLogger("jejak.api")
 
@@ -76,6 +77,7 @@ _CODES = {
 _DESCRIPTIONS = {
     400: "Malformed input (a parameter out of range, a reference that cannot be an id of that kind).",
     401: "No X-API-Key header, or an unknown key.",
+    403: "The key's role may not ask this: a look-up by a NIK, passport or phone it sees masked.",
     404: "Nothing in the graph matches the reference.",
     409: "The reference matches several entities; `candidates` lists them.",
     500: "An unexpected error (details are in the server's log, not in the response).",
@@ -117,6 +119,8 @@ def _from_jejak(exc: JejakError) -> JSONResponse:
     message = " ".join(str(exc).split())
     if isinstance(exc, NotFound):
         return body(404, message)
+    if isinstance(exc, Forbidden):
+        return body(403, message)
     if isinstance(exc, InputError):
         candidates = ambiguous_candidates(message)
         return body(409, message, candidates) if candidates else body(400, message)
@@ -135,8 +139,14 @@ def install(app: FastAPI) -> None:
     """Register the handlers that turn every exception into the one error body."""
 
     @app.exception_handler(JejakError)
-    async def jejak_error(_: Request, exc: JejakError) -> JSONResponse:
-        return _from_jejak(exc)
+    async def jejak_error(request: Request, exc: JejakError) -> JSONResponse:
+        response = _from_jejak(exc)
+        if response.status_code == 409:  # the candidates it lists are people shown to the caller
+            people = [c.id for c in ambiguous_candidates(" ".join(str(exc).split())) or [] if c.id.startswith("W-")]
+            access = getattr(request.state, "access", None)
+            if people and access is not None:
+                access.audit("ambiguous_reference", people)
+        return response
 
     @app.exception_handler(APIError)
     async def api_error(_: Request, exc: APIError) -> JSONResponse:

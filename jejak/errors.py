@@ -47,3 +47,9 @@ class InputError(JejakError):
 
 class NotFound(InputError):
     http_status = 404
+
+
+class Forbidden(InputError):
+    """The caller's role may not ask this (e.g. look a person up by a NIK it sees masked)."""
+
+    http_status = 403

@@ -229,8 +229,8 @@ def _top(rows: list[dict[str, Any]], limit: int) -> dict[str, Any]:
     return {"total": len(rows), "items": rows[:limit]}
 
 
-def resolve_agency(engine: Engine, ref: str) -> refs.Candidate:
-    return refs.resolve_entity(engine, ref, labels=["Agency"])
+def resolve_agency(engine: Engine, ref: str, role: str = "investigator") -> refs.Candidate:
+    return refs.resolve_entity(engine, ref, labels=["Agency"], role=role)
 
 
 def agency_network(
@@ -238,7 +238,7 @@ def agency_network(
 ) -> dict[str, Any]:
     """An agency's network (shape: module docstring); three queries."""
     refs.check_role(role)
-    node = resolve_agency(engine, ref)
+    node = resolve_agency(engine, ref, role)
     rows = engine.read(CORE, {"id": node.id})
     core = _json(rows[0]["core"])
     agency = _agency(core["agency"])
@@ -286,14 +286,14 @@ def agency_network(
     }
 
 
-def trace_up(engine: Engine, ref: str) -> dict[str, Any]:
+def trace_up(engine: Engine, ref: str, role: str = "investigator") -> dict[str, Any]:
     """From a sponsor, branch or sub-agent up to the licensed head office(s).
 
     Returns ``{"start": {label, id, name}, "paths": [{"nodes": [...], "types": [...]}],
     "recruited_for": [{agency..., head_office, placements, first, last}], "heads": [top agencies]}``;
     ``heads`` are the agencies at the top of every path (or the head offices of the agencies a
     sponsor recruited for), each with ``licensed``: a licence number, registered, status AKTIF."""
-    start = refs.resolve_entity(engine, ref, labels=["Agency", "Sponsor"])
+    start = refs.resolve_entity(engine, ref, labels=["Agency", "Sponsor"], role=role)
     paths = engine.read(TRACE_UP[start.label], {"id": start.id})
     # the longest path to each top: a head office is what has no further link up
     tops: dict[str, dict[str, Any]] = {}
@@ -358,12 +358,12 @@ def trace_up(engine: Engine, ref: str) -> dict[str, Any]:
     }
 
 
-def trace_down(engine: Engine, ref: str, limit: int = 50) -> dict[str, Any]:
+def trace_down(engine: Engine, ref: str, limit: int = 50, role: str = "investigator") -> dict[str, Any]:
     """From an agency down: its tree of branches and sub-agents, and who recruits for any of them.
 
     Returns ``{"agency": {...}, "tree": {"id", "name", "label", "relation", "children": [...]},
     "sponsors": {"total", "items"}, "placements": {"count", "first", "last"}}``."""
-    node = resolve_agency(engine, ref)
+    node = resolve_agency(engine, ref, role)
     paths = engine.read(TRACE_DOWN, {"id": node.id})
     root: dict[str, Any] = {"label": "Agency", "id": node.id, "name": node.name, "relation": None, "children": []}
     index = {node.id: root}

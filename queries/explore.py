@@ -253,6 +253,7 @@ def find_identifier(engine: Engine, value: str, kind: str | None = None, role: s
     kind = kind or _identifier_kind(value)
     if kind not in IDENTIFIER_KINDS:
         raise InputError(f"unknown identifier kind {kind!r}: use one of {', '.join(IDENTIFIER_KINDS)}")
+    refs.check_lookup(kind, role)
     limit = {"limit": 100}
     if kind == "nik":
         norm = re.sub(r"[\s.\-]", "", value)
@@ -414,7 +415,7 @@ def expand(
     refs.check_role(role)
     if limit < 1 or skip < 0:
         raise InputError("limit must be at least 1 and skip at least 0")
-    node = refs.resolve_entity(engine, ref)
+    node = refs.resolve_entity(engine, ref, role=role)
     types = _check_types(rel_types)
     query = EXPAND.get(node.label)
     upto = skip + limit + COUNT_CAP
@@ -581,7 +582,7 @@ def shortest_path(
     if unknown:
         raise InputError(f"unknown label {', '.join(map(repr, unknown))}; known: {', '.join(SCHEMA.labels)}")
     avoided = set(PATH_AVOIDED_LABELS) - set(through)
-    start, goal = refs.resolve_entity(engine, a), refs.resolve_entity(engine, b)
+    start, goal = refs.resolve_entity(engine, a, role=role), refs.resolve_entity(engine, b, role=role)
     s, g = (start.label, start.id), (goal.label, goal.id)
     names: dict[Key, str | None] = {s: start.name, g: goal.name}
     # parent[side][node] = (previous node, relationship type, the relationship points previous -> node)

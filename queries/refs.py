@@ -33,7 +33,7 @@ from typing import Any
 from engine.base import Engine
 from engine.cypher import cypher
 from graph_model import SCHEMA
-from jejak.errors import InputError, NotFound
+from jejak.errors import Forbidden, InputError, NotFound
 from loaders.normalize import normalize_phone, parse_nik
 from loaders.plan import ID_PREFIX, NAME_PREFIX
 
@@ -271,7 +271,22 @@ def _record_workers(engine: Engine, records: Iterable[str]) -> list[Candidate]:
     return out
 
 
-def resolve_worker(engine: Engine, ref: str) -> tuple[str, str]:
+# Identifiers a role may look a person up by only if it sees them in full: otherwise a masked
+# role could learn whose NIK, passport or phone a number is by asking.
+PERSONAL_LOOKUPS = {"nik": "nik", "passport": "passport_no", "phone": "phone"}
+
+
+def check_lookup(kind: str, role: str) -> None:
+    """Refuse a look-up by a personal identifier to a role that sees that identifier masked."""
+    field = PERSONAL_LOOKUPS.get(kind)
+    if field is not None and mask_value(field, "x", role) != "x":
+        raise Forbidden(
+            f"looking someone up by {kind} needs the investigator role: the {role} role sees {kind} "
+            "masked (search by name, or use the Jejak id)"
+        )
+
+
+def resolve_worker(engine: Engine, ref: str, role: str = "investigator") -> tuple[str, str]:
     """``(worker id, how it was resolved)``; one or two index-backed queries.
 
     For a Jejak id no query is made here: the caller's own query by id tells whether it exists
@@ -280,6 +295,8 @@ def resolve_worker(engine: Engine, ref: str) -> tuple[str, str]:
     parsed = parse_worker_ref(ref)
     if parsed.kind == "id":
         return parsed.value, "id"
+    if parsed.kind in PERSONAL_LOOKUPS:
+        check_lookup(parsed.kind, role)
     if parsed.kind == "nik":
         found = _workers(engine.read(WORKERS_BY_NIK, {"nik": parsed.value, "limit": MAX_CANDIDATES + 1}))
         if not found and not parse_nik(parsed.value).valid:
@@ -311,8 +328,11 @@ def label_of_id(node_id: str) -> str | None:
     return None
 
 
-def resolve_entity(engine: Engine, ref: str | Candidate, labels: Iterable[str] | None = None) -> Candidate:
+def resolve_entity(
+    engine: Engine, ref: str | Candidate, labels: Iterable[str] | None = None, role: str = "investigator"
+) -> Candidate:
     """Any node by id or by an identifier that names one node; ``labels`` restricts what may match.
+    A NIK, phone or passport number names someone only for a role that may see it (``check_lookup``).
 
     A ``Candidate`` (label and id already known, e.g. from a search hit) is taken as it is."""
     allowed = set(labels) if labels is not None else set(SCHEMA.labels)
@@ -337,6 +357,9 @@ def resolve_entity(engine: Engine, ref: str | Candidate, labels: Iterable[str] |
         if label == "Worker":
             parse_worker_ref(text)  # a malformed W- id says what a valid one looks like
         by_id(label, text)
+        if not candidates and label == "Worker" and "Worker" in allowed:  # merged by entity resolution
+            found = _workers(engine.read(WORKER_BY_ALIAS, {"id": text, "limit": MAX_CANDIDATES + 1}))
+            candidates.extend(found)
         return _unique(candidates, text, what)
     if ":" in text and text.split(":", 1)[0].lower() in known_sources():
         by_id("SourceRecord", text)
@@ -362,10 +385,13 @@ def resolve_entity(engine: Engine, ref: str | Candidate, labels: Iterable[str] |
         )
     compact = _compact(text)
     if compact.isdigit() and len(compact) == 16 and "Worker" in allowed:
+        check_lookup("nik", role)
         candidates.extend(_workers(engine.read(WORKERS_BY_NIK, {"nik": compact, "limit": MAX_CANDIDATES + 1})))
     elif _looks_like_nik(compact):
         raise _nik_error(text, compact)
     phone = normalize_phone(text) if re.fullmatch(r"[+0-9()\s.\-]{8,20}", text) else None
+    if phone and not candidates:
+        check_lookup("phone", role)
     if phone and phone == text and "Phone" in allowed:
         by_id("Phone", phone)  # a Phone node's own id (E.164) names the node
     if phone and not candidates:
@@ -378,13 +404,16 @@ def resolve_entity(engine: Engine, ref: str | Candidate, labels: Iterable[str] |
             candidates.extend(holders)
         else:
             by_id("Phone", phone)
-    if _PASSPORT.match(compact) and not compact.isdigit():
+    passport = _PASSPORT.match(compact) is not None and not compact.isdigit()
+    if passport and role == "investigator":
         by_id("Passport", compact)
     if not candidates and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9./\-_ ]{2,60}", text):
         for row in engine.read(NODES_BY_RECORD, {"records": [f"{s}:{text}" for s in known_sources()]}):
             candidates.extend(
                 Candidate(n["label"], n["id"], n.get("name")) for n in row["nodes"] if n["label"] in allowed
             )
+    if not candidates and passport:  # not a record number either: what else it names is not for this role
+        check_lookup("passport", role)
     return _unique(candidates, text, what)
 
 

@@ -35,13 +35,13 @@ def _a_worker(client: TestClient) -> dict[str, Any]:
 def test_a_chain_access_is_audited(client: TestClient, data_dir: Path) -> None:
     worker = _a_worker(client)
     since = dt.datetime.now(dt.UTC)
-    response = client.get(f"/workers/{worker['nik']}/chain", headers=as_role("analyst"))
+    response = client.get(f"/workers/{worker['nik']}/chain", headers=as_role("investigator"))
     assert response.status_code == 200
     lines = read_audit(data_dir, worker_id=worker["id"], since=since)
     assert len(lines) == 1
     line = lines[0]
-    assert line["action"] == "worker.chain" and line["role"] == "analyst"
-    assert line["key_id"] == key_id(KEYS["analyst"])
+    assert line["action"] == "worker.chain" and line["role"] == "investigator"
+    assert line["key_id"] == key_id(KEYS["investigator"])
     assert line["worker_ids"][0] == worker["id"]
     assert line["path"] == f"/workers/{worker['nik']}/chain" and line["client"]
     assert dt.datetime.fromisoformat(line["ts"]) >= since
@@ -62,6 +62,23 @@ def test_every_person_route_is_audited(client: TestClient, data_dir: Path, url: 
     since = dt.datetime.now(dt.UTC)
     assert client.get(url.format(**worker), headers=as_role("investigator")).status_code == 200
     assert [line["action"] for line in read_audit(data_dir, worker_id=worker["id"], since=since)] == [action]
+
+
+def test_an_ambiguous_reference_that_lists_people_is_audited(client: TestClient, data_dir: Path) -> None:
+    eng: Engine = client.app.state.engine.engine  # type: ignore[attr-defined]
+    worker = _a_worker(client)
+    twin = "W-00000000000a0d17"
+    eng.write("CREATE (:Worker {id: $id, nik: $nik, name: 'TWIN'})", {"id": twin, "nik": worker["nik"]})
+    try:
+        since = dt.datetime.now(dt.UTC)
+        response = client.get(f"/workers/{worker['nik']}/chain", headers=as_role("investigator"))
+        assert response.status_code == 409 and twin in response.text
+        lines = read_audit(data_dir, worker_id=twin, since=since)
+        assert [(line["action"], sorted(line["worker_ids"])) for line in lines] == [
+            ("ambiguous_reference", sorted([worker["id"], twin]))
+        ]
+    finally:
+        eng.write("MATCH (w:Worker {id: $id}) DELETE w", {"id": twin})
 
 
 def test_answers_without_a_person_are_not_audited(client: TestClient, data_dir: Path) -> None:

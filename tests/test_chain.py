@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from engine.base import Engine
-from jejak.errors import InputError, NotFound
+from jejak.errors import Forbidden, InputError, NotFound
 from loaders.normalize import normalize_org_name, parse_date, parse_nik
 from queries import refs
 from queries.chain import conflicts, format_chain, worker_chain
@@ -143,7 +143,9 @@ def test_masking_hides_personal_fields_for_other_roles(loaded: Engine, dataset: 
     row = _clean_rows(dataset, 1).iloc[0]
     full = worker_chain(loaded, row["nik"])
     for role in ("analyst", "public"):
-        masked = worker_chain(loaded, row["nik"], role=role)
+        with pytest.raises(Forbidden, match="needs the investigator role"):  # the NIK would name them
+            worker_chain(loaded, row["nik"], role=role)
+        masked = worker_chain(loaded, full["worker"]["id"], role=role)
         assert masked["role"] == role
         text = json.dumps(masked)
         for field in ("nik", "passport_no", "phone", "address", "birth_date", "nik_birth_date", "birth_place"):
@@ -153,10 +155,10 @@ def test_masking_hides_personal_fields_for_other_roles(loaded: Engine, dataset: 
                 assert f'"{value}"' not in text, (role, field)
         assert masked["worker"]["name"] == full["worker"]["name"]
         assert masked["placements"] == full["placements"]
-    analyst = worker_chain(loaded, row["nik"], role="analyst")["worker"]
+    analyst = worker_chain(loaded, full["worker"]["id"], role="analyst")["worker"]
     assert analyst["birth_date"] == full["worker"]["birth_date"][:4] + "-**-**"
     assert analyst["nik"] == row["nik"][:6] + "*" * 10
-    assert worker_chain(loaded, row["nik"], role="public")["worker"]["nik"] == refs.HIDDEN
+    assert worker_chain(loaded, full["worker"]["id"], role="public")["worker"]["nik"] == refs.HIDDEN
 
 
 def test_a_worker_without_placements_has_an_empty_chain(loaded: Engine) -> None:

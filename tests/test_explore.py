@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from engine.base import Engine
-from jejak.errors import InputError, NotFound
+from jejak.errors import Forbidden, InputError, NotFound
 from loaders.normalize import normalize_org_name, normalize_phone
 from queries import explore, refs
 from tests.conftest import Dataset
@@ -101,8 +101,11 @@ def test_find_by_nik_passport_phone_and_licence(loaded: Engine, dataset: Dataset
         assert worker in [m["id"] for m in found["matches"]]
     reg = _registry(dataset).iloc[0]
     assert explore.find_identifier(loaded, reg["no_sip3mi"])["matches"][0]["id"] == f"AG-{reg['no_sip3mi']}"
-    masked = explore.find_identifier(loaded, row["nik"], role="public")
-    assert masked["value"] == refs.HIDDEN
+    for role in ("analyst", "public"):  # a number the role sees masked names no one to it
+        with pytest.raises(Forbidden, match="investigator role"):
+            explore.find_identifier(loaded, row["nik"], role=role)
+    licence = explore.find_identifier(loaded, reg["no_sip3mi"], role="public")  # business data
+    assert licence["matches"][0]["id"] == f"AG-{reg['no_sip3mi']}"
     with pytest.raises(InputError):
         explore.find_identifier(loaded, "??")
 
@@ -286,6 +289,13 @@ def test_phone_and_passport_numbers_are_masked_as_node_ids(loaded: Engine) -> No
     assert all(i["id"].startswith("+") or i["id"][0].isalpha() for g in full["groups"] for i in g["items"])
     assert all(i["id"] == refs.HIDDEN for g in public["groups"] for i in g["items"])
     phone = next(g for g in full["groups"] if g["type"] == "HAS_PHONE")["items"][0]["id"]
-    path = explore.shortest_path(loaded, wid, phone, role="analyst")
-    assert path["nodes"][-1]["id"] == refs.mask_value("phone", phone, "analyst") != phone
-    assert path["relationships"][-1]["to"] == path["nodes"][-1]["id"]
+    with pytest.raises(Forbidden):  # the analyst cannot name the node by its number ...
+        explore.shortest_path(loaded, wid, phone, role="analyst")
+    pair = loaded.read(
+        "MATCH (a:Worker)-[:HAS_PHONE]->(p:Phone)<-[:HAS_PHONE]-(b:Worker) WHERE a.id < b.id "
+        "RETURN a.id AS a, b.id AS b, p.id AS phone LIMIT 1"
+    )[0]
+    path = explore.shortest_path(loaded, pair["a"], pair["b"], role="analyst", through=["Phone"])
+    middle = path["nodes"][1]  # ... and sees it masked on a path between two people who share it
+    assert middle["label"] == "Phone" and middle["id"] == refs.mask_value("phone", pair["phone"], "analyst")
+    assert pair["phone"] not in str(path)

@@ -20,7 +20,7 @@ AgencyRef = Annotated[
 @router.get(
     "/{id:path}/network",
     summary="An agency's branches, sub-agents, sponsors, partners, employers, countries and shared identifiers",
-    responses=error_responses(404, 409),
+    responses=error_responses(403, 404, 409),
 )
 def network(
     eng: EngineDep,
@@ -36,7 +36,7 @@ def network(
 @router.get(
     "/{id:path}/trace",
     summary="Up to the licensed head office, or down to branches, sub-agents and sponsors",
-    responses=error_responses(404, 409),
+    responses=error_responses(403, 404, 409),
 )
 def trace(
     eng: EngineDep,
@@ -44,5 +44,6 @@ def trace(
     id: AgencyRef,
     direction: Annotated[Literal["up", "down"], Query()] = "up",
 ) -> dict[str, Any]:
-    found = agency.trace_up(eng, id) if direction == "up" else agency.trace_down(eng, id)
+    trace = agency.trace_up if direction == "up" else agency.trace_down
+    found = trace(eng, id, role=access.role)
     return access.answer("agency.trace", found)

@@ -16,7 +16,7 @@ router = APIRouter(prefix="/nodes", tags=["graph"])
 @router.get(
     "/{id:path}/neighbours",
     summary="A node's neighbours grouped by (relationship, direction, label), each group paged with its total",
-    responses=error_responses(404, 409),
+    responses=error_responses(403, 404, 409),
 )
 def neighbours(
     eng: EngineDep,

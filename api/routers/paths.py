@@ -13,7 +13,9 @@ from queries import explore
 router = APIRouter(tags=["graph"])
 
 
-@router.get("/path", summary="The shortest undirected path between two entities", responses=error_responses(404, 409))
+@router.get(
+    "/path", summary="The shortest undirected path between two entities", responses=error_responses(403, 404, 409)
+)
 def path(
     eng: EngineDep,
     access: AccessDep,

@@ -31,7 +31,7 @@ def search(
 @router.get(
     "/identifiers/{value:path}",
     summary="Who carries an exact identifier: NIK, passport, phone or licence number",
-    responses=error_responses(),
+    responses=error_responses(403),
 )
 def identifier(
     eng: EngineDep,
@@ -39,6 +39,6 @@ def identifier(
     value: Annotated[str, Path(min_length=1, max_length=120)],
     kind: Annotated[IdentifierKind | None, Query(description="Say what the value is instead of guessing.")] = None,
 ) -> dict[str, Any]:
-    """Audited when a person carries it."""
+    """Audited when a person carries it. A NIK, passport or phone only for a role that sees them."""
     found = explore.find_identifier(eng, value, kind=kind, role=access.role)
     return access.answer("identifier.lookup", found)

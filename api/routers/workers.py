@@ -29,7 +29,7 @@ WorkerRef = Annotated[
 @router.get(
     "/{ref:path}/chain",
     summary="A worker's full chain: origin, sponsor, training, agency, partner, employer, country",
-    responses=error_responses(404, 409),
+    responses=error_responses(403, 404, 409),
 )
 def chain(
     eng: EngineDep,
@@ -42,9 +42,9 @@ def chain(
     return access.answer("worker.chain", result, [result["worker"]["id"]])
 
 
-def find_worker(eng: Engine, ref: str) -> refs.Candidate:
+def find_worker(eng: Engine, ref: str, role: str) -> refs.Candidate:
     """The worker a ref names (following entity resolution's aliases), else ``NotFound``."""
-    worker_id, how = refs.resolve_worker(eng, ref)
+    worker_id, how = refs.resolve_worker(eng, ref, role)
     rows = eng.read(refs.NODE_EXISTS["Worker"], {"id": worker_id})
     if not rows and how == "id":
         worker_id = refs.worker_alias(eng, worker_id)
@@ -57,11 +57,11 @@ def find_worker(eng: Engine, ref: str) -> refs.Candidate:
 @router.get(
     "/{ref:path}/rights",
     summary="A worker's rights per placement: met, missing, violated or not applicable",
-    responses=error_responses(404, 409),
+    responses=error_responses(403, 404, 409),
 )
 def rights(eng: EngineDep, access: AccessDep, ref: WorkerRef) -> dict[str, Any]:
     """One entry per placement and right (``queries.rights``); ``gaps`` are those missing or violated. Audited."""
-    worker = find_worker(eng, ref)
+    worker = find_worker(eng, ref, access.role)
     entries = refs.mask_deep(rights_for_worker(eng, worker.id), access.role)
     result = {
         "worker": {"id": worker.id, "name": worker.name},
