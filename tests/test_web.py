@@ -128,3 +128,14 @@ def test_an_analyst_sees_the_chain_masked(server: str, browser: Any, loaded: Eng
     details = _open_chain(browser, server, "analyst", worker)
     assert worker["agency"] in details and worker["nik"] not in details
     assert worker["nik"] not in browser.page_source
+
+
+def test_signing_out_leaves_no_record_on_screen(server: str, browser: Any, loaded: Engine) -> None:
+    from selenium.webdriver.common.by import By
+
+    worker = _worker_with_agency(loaded)
+    assert worker["nik"] in _open_chain(browser, server, "investigator", worker)
+    browser.find_element(By.ID, "logout").click()
+    assert browser.find_element(By.ID, "login").is_displayed()
+    assert worker["nik"] not in browser.page_source and worker["name"] not in browser.page_source
+    assert browser.execute_script("return JejakApp.graph().nodes().length") == 0

@@ -90,10 +90,22 @@
   function enc(id) { return encodeURIComponent(id).replace(/%2F/g, "/"); }
 
   // -- signing in -------------------------------------------------------------------------------
+  /* Forget the key and everything it was shown: the next person at this screen may hold a key
+     that sees less, and must not find the last person's record still on it. */
   function signedOut() {
     sessionStorage.removeItem(KEY);
     $("login").hidden = false;
     $("session").hidden = true;
+    if (cy) cy.elements().remove();
+    $("graph-title").textContent = "Search for a name to start.";
+    show("").appendChild(el("p", { class: "hint", text: "Details of the selected entity appear here." }));
+    $("results").textContent = "";
+    $("q").value = "";
+    $("identifier").value = "";
+    selected = null;
+    pathEnds.from = pathEnds.to = null;
+    $("path-from").textContent = $("path-to").textContent = "—";
+    $("find-path").disabled = true;
   }
 
   function signIn(key) {
