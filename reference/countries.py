@@ -59,29 +59,34 @@ def _names(country: Any) -> list[str]:
 
 
 @cache
-def lookup_country(text: str | None) -> str | None:
-    """Alpha-2 code for a code or name; pycountry's fuzzy search as a last resort; None if unknown.
+@cache
+def _subdivisions() -> dict[str, str]:
+    """A state or province name (ISO 3166-2, e.g. "Sabah") -> its country, where only one country
+    has a subdivision of that name. Indonesia's own provinces are left out: a destination abroad
+    is never Aceh."""
+    found: dict[str, set[str]] = {}
+    for sub in pycountry.subdivisions:
+        found.setdefault(_key(sub.name), set()).add(sub.country_code)
+    return {key: next(iter(cs)) for key, cs in found.items() if len(cs) == 1 and cs != {"ID"}}
 
-    A parenthesised part is tried without it ("Persatuan Emirat Arab (PEA)"). pycountry's fuzzy
-    search also reads subdivision names, which helps ("Sabah" is in Malaysia) but answered "Hong
-    Kong SAR" with China: such names are listed in countries_id.yaml, so they never reach it.
+
+def lookup_country(text: str | None) -> str | None:
+    """Alpha-2 code for a code or name, or a state's exact name; None if unknown.
+
+    A parenthesised part is tried without it ("Persatuan Emirat Arab (PEA)"). Nothing is guessed:
+    pycountry's fuzzy search, used here before, matched parts of names and answered "XX" with
+    Malta, "Laut" with Timor-Leste and "Hong Kong SAR" with China; a wrong destination is worse
+    than a rejected row.
     """
     if text is None:
         return None
     bare = _PARENTHESISED.sub(" ", str(text))
     for candidate in (str(text), bare):
-        found = _index().get(_key(candidate))
+        key = _key(candidate)
+        found = _index().get(key) or _subdivisions().get(key)
         if found:
             return found
-    key = _key(bare)
-    if not key:
-        return None
-    try:
-        matches = pycountry.countries.search_fuzzy(key)
-    except LookupError:
-        return None
-    # Only an unambiguous fuzzy answer; a guess is worse than a blank for a destination.
-    return matches[0].alpha_2 if len(matches) == 1 else None
+    return None
 
 
 @cache
