@@ -158,7 +158,7 @@ def load(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the load report as JSON.")] = False,
 ) -> None:
-    """Load every recognised file in DIRECTORY (registries first); rejects go to DATA_DIR/rejects."""
+    """Load every recognised file in DIRECTORY (registries first); rejects go to DATA_DIR/graphs/GRAPH/rejects/."""
     report = _load(directory, source, mode, then_resolve)
     if as_json:
         import json
@@ -192,12 +192,12 @@ def resolve(
     with _open_engine() as eng:
         for decision, pair in (("confirm", confirm), ("reject", reject)):
             if pair:
-                made = decide(eng, settings.data_dir, pair[0], pair[1], decision, note)
+                made = decide(eng, settings.work_dir, pair[0], pair[1], decision, note)
                 console.print(
                     f"{decision}ed: {made['a']} {'=' if decision == 'confirm' else '!='} {made['b']} ({made['id']})"
                 )
         with RichProgress() as bar:
-            report = run_resolution(eng, settings.data_dir, full=full, progress=bar)
+            report = run_resolution(eng, settings.work_dir, full=full, progress=bar)
     if as_json:
         import json
 
@@ -225,7 +225,7 @@ def _load(directory: Path, source: str | None, mode: str, resolve: bool = False)
     settings = get_settings()
     with _open_engine() as eng, RichProgress() as bar:
         return load_directory(
-            directory, eng, work_dir=settings.data_dir, source=source, mode=mode, progress=bar, resolve=resolve
+            directory, eng, work_dir=settings.work_dir, source=source, mode=mode, progress=bar, resolve=resolve
         )
 
 
@@ -332,7 +332,7 @@ def report_reconciliation(out: Annotated[Path, typer.Option()]) -> None:
     from reports.reconciliation import write_report
 
     with _open_engine() as eng:
-        paths = write_report(eng, get_settings().data_dir, out)
+        paths = write_report(eng, get_settings().work_dir, out)
     console.print("wrote " + ", ".join(str(p) for p in paths))
 
 
@@ -417,7 +417,7 @@ def _demo_steps(out: Path, reports: Path, seed: int) -> None:
     status(as_json=False)
     console.rule("6. reports")
     with _open_engine() as eng:
-        paths = write_report(eng, get_settings().data_dir, reports / "reconciliation")
+        paths = write_report(eng, get_settings().work_dir, reports / "reconciliation")
         console.print("reconciliation report: " + str(paths[0]))
         html = write_communities_report(eng, reports / "communities", seed=seed)
     console.print("explore it in a browser: jejak serve, then open http://127.0.0.1:8000")

@@ -12,6 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_API_KEYS = "dev-investigator:investigator,dev-analyst:analyst,dev-public:public"
 
 
+DEFAULT_GRAPH = "jejak"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JEJAK_", env_file=".env", extra="ignore")
 
@@ -22,7 +25,7 @@ class Settings(BaseSettings):
     # Where the embedded engine keeps its files (snapshot, append-only log, socket, pid).
     data_dir: Path = Path("jejak-data")
     # The graph's name: the FalkorDB graph key, or the Neo4j database ("neo4j" when empty).
-    graph_name: str = "jejak"
+    graph_name: str = DEFAULT_GRAPH
     # Neo4j credentials when the URL carries none.
     neo4j_user: str = "neo4j"
     neo4j_password: str = Field(default="", repr=False)
@@ -42,6 +45,15 @@ class Settings(BaseSettings):
     flags_cache_s: float = 600.0
     # Whether every audit line is fsynced before the response leaves (off only for benchmarks).
     audit_fsync: bool = True
+
+    @property
+    def work_dir(self) -> Path:
+        """The files kept beside one graph: its raw rows, rejects and resolution state. One folder
+        per graph, so that two graphs in one data dir never read each other's rows. The default
+        graph of a data dir written before that keeps its files where they are (the data dir)."""
+        own = self.data_dir / "graphs" / self.graph_name
+        legacy = self.graph_name == DEFAULT_GRAPH and (self.data_dir / "records").is_dir()
+        return self.data_dir if legacy and not own.exists() else own
 
 
 def get_settings() -> Settings:

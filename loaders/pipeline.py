@@ -15,6 +15,7 @@ built and then edited (at 1 M workers the edits took 11 minutes).
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -116,8 +117,8 @@ def _count_lines(path: Path) -> int | None:
 class _RawStore:
     """Full raw rows, one Parquet file per input file: the graph keeps only slim SourceRecords."""
 
-    def __init__(self, root: Path, source: str, file: str) -> None:
-        self.path = root / source / (Path(file).name + ".parquet")
+    def __init__(self, folder: Path, file: str) -> None:
+        self.path = folder / (Path(file).name + ".parquet")
         self.tmp = self.path.with_suffix(".parquet.tmp")
         self.writer: pq.ParquetWriter | None = None
 
@@ -174,6 +175,13 @@ def _write_rejects(rejects_dir: Path, file: str, rejects: pd.DataFrame) -> None:
         target.unlink(missing_ok=True)
 
 
+def folder_tag(directory: Path) -> str:
+    """A folder's name in the work dir: its own name and a hash of its full path, so that the
+    January and February folders' ``bp2mi_penempatan.csv`` keep their raw rows and rejects apart."""
+    full = str(Path(directory).resolve())
+    return f"{Path(full).name or 'root'}-{hashlib.sha1(full.encode()).hexdigest()[:8]}"
+
+
 def load_directory(
     directory: Path,
     engine: Engine,
@@ -194,7 +202,8 @@ def load_directory(
     if not directory.is_dir():
         raise FileError(f"{directory}: not a directory")
     files, unknown = order_files(directory, source)
-    report = LoadReport(unrecognised=unknown, rejects_dir=str(work_dir / "rejects"))
+    tag = folder_tag(directory)
+    report = LoadReport(unrecognised=unknown, rejects_dir=str(work_dir / "rejects" / tag))
     engine.apply_schema()
     upgrade_graph(engine)  # a graph loaded by an earlier Jejak gets what this version's rules read
     bulk = mode == "bulk" or (mode == "auto" and engine.supports_bulk and engine.is_empty())
@@ -212,7 +221,7 @@ def load_directory(
     for path, src in files:
         result = FileResult(file=path.name, source=src)
         t0 = time.monotonic()
-        store = _RawStore(work_dir / "records", src, path.name)
+        store = _RawStore(work_dir / "records" / src / tag, path.name)
         try:
             batches, rejects = _read_whole_file(path, src, result, store, progress)
         except FileError as exc:
@@ -220,7 +229,7 @@ def load_directory(
             result.error = str(exc)
         else:
             store.commit()
-            _write_rejects(work_dir / "rejects", path.name, rejects)
+            _write_rejects(Path(report.rejects_dir), path.name, rejects)
             progress.start(f"load {path.name}", sum(len(b.canonical) for b in batches))
             for batch in batches:
                 frame = batch.canonical

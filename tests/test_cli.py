@@ -107,3 +107,15 @@ def test_load_with_resolve_builds_resolved_then_resolves_incrementally(tmp_path:
     rerun = json.loads(again.stdout)
     assert rerun["mode"] == "merge" and rerun["resolution"]["mode"] == "incremental"
     assert rerun["resolution"]["new_records"] == 0 and rerun["resolution"]["people"] == people
+
+
+def test_each_graph_keeps_its_own_work_files(tmp_path: Path) -> None:
+    """Raw rows, rejects and resolution state live per graph: a second graph in the same data dir
+    never reads the first one's rows. A data dir from before keeps its default graph's files."""
+    from jejak.settings import Settings
+
+    a, b = (Settings(data_dir=tmp_path, graph_name=name).work_dir for name in ("jejak", "other"))
+    assert a != b and a.parent == b.parent == tmp_path / "graphs"
+    (tmp_path / "records").mkdir()  # the layout earlier versions wrote, for the default graph
+    assert Settings(data_dir=tmp_path).work_dir == tmp_path
+    assert Settings(data_dir=tmp_path, graph_name="other").work_dir == b

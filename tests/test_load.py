@@ -22,10 +22,18 @@ import pytest
 import engine
 from engine.base import Engine
 from jejak.settings import Settings
-from loaders.pipeline import load_directory
+from loaders.pipeline import folder_tag, load_directory
 from tests.conftest import Dataset
 
 ROOT = Path(__file__).parents[1]
+
+
+BP2MI_HEADER = (
+    "id_sisko;nik;nama;jenis_kelamin;tempat_lahir;tanggal_lahir;kode_kabkota;alamat;no_hp;no_paspor;"
+    "jabatan;sektor;negara_tujuan;pemberi_kerja;jenis_pemberi_kerja;mitra_usaha;p3mi;no_sip3mi;no_sip2mi;"
+    "lpk;no_sertifikat;tanggal_sertifikat;tanggal_pk;tanggal_berangkat;biaya_ditanggung_pmi;no_bpjs;skema;"
+    "sponsor"
+)
 
 
 def snapshot(eng: Engine) -> tuple[list[str], list[str]]:
@@ -125,12 +133,7 @@ def test_an_unreadable_file_fails_alone_and_leaves_the_graph_unchanged(
 def test_rejected_rows_and_cleared_fields_are_kept_with_their_reason(graph: Engine, tmp_path: Path) -> None:
     files = tmp_path / "files"
     files.mkdir()
-    header = (
-        "id_sisko;nik;nama;jenis_kelamin;tempat_lahir;tanggal_lahir;kode_kabkota;alamat;no_hp;no_paspor;"
-        "jabatan;sektor;negara_tujuan;pemberi_kerja;jenis_pemberi_kerja;mitra_usaha;p3mi;no_sip3mi;no_sip2mi;"
-        "lpk;no_sertifikat;tanggal_sertifikat;tanggal_pk;tanggal_berangkat;biaya_ditanggung_pmi;no_bpjs;skema;"
-        "sponsor"
-    )
+    header = BP2MI_HEADER
     good = (
         "SK-1;3502014101990001;SITI AMINAH;P;PONOROGO;01-01-1999;35.02;;;C1234567;Caregiver;formal;Taiwan;"
         "Wang Li;perseorangan;;PT Maju;SIP-1;;;;;;05-01-2023;0;;P to P;"
@@ -141,7 +144,8 @@ def test_rejected_rows_and_cleared_fields_are_kept_with_their_reason(graph: Engi
     report = load_directory(files, graph, work_dir=tmp_path / "work")
     (result,) = report.files
     assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (3, 2, 1)
-    rejects = pd.read_csv(tmp_path / "work" / "rejects" / "bp2mi_penempatan.csv.rejects.csv", dtype=str)
+    assert report.rejects_dir == str(tmp_path / "work" / "rejects" / folder_tag(files))
+    rejects = pd.read_csv(Path(report.rejects_dir) / "bp2mi_penempatan.csv.rejects.csv", dtype=str)
     assert list(rejects.columns) == ["file", "row", "field", "value", "reason", "action"]
     by_field = {r.field: r for r in rejects.itertuples()}
     assert by_field["negara_tujuan"].row == "3" and by_field["negara_tujuan"].action == "row_rejected"
@@ -150,8 +154,29 @@ def test_rejected_rows_and_cleared_fields_are_kept_with_their_reason(graph: Engi
     # The kept row lost only its bad field; the raw row, bad NIK included, is in the raw store.
     rows = graph.read("MATCH (w:Worker)-[:REPORTED_IN]->(s:SourceRecord {id: 'bp2mi:SK-3'}) RETURN w.nik AS nik")
     assert rows == [{"nik": None}]
-    raw = pd.read_parquet(tmp_path / "work" / "records" / "bp2mi" / "bp2mi_penempatan.csv.parquet")
+    raw = pd.read_parquet(tmp_path / "work" / "records" / "bp2mi" / folder_tag(files) / "bp2mi_penempatan.csv.parquet")
     assert raw.loc[raw["_record_id"] == "bp2mi:SK-3", "nik"].item() == "35020141X"
+
+
+def test_same_named_files_of_two_folders_keep_their_rows_and_rejects_apart(graph: Engine, tmp_path: Path) -> None:
+    """A monthly export lands in its own folder under the same name: January's raw rows (which
+    entity resolution reads) and rejects must survive February's load."""
+    for month, n in (("jan", 1), ("feb", 2)):
+        folder = tmp_path / month
+        folder.mkdir()
+        rest = ";01-01-1999;35.02;;;;;;{};;;;;;;;;;;05-01-2023;0;;;"
+        good = f"SK-{month}-{n};350201410199000{n};SITI {month.upper()};P;" + rest.format("Taiwan")
+        bad = f"SK-{month}-9;3502014101990009;RINA;P;" + rest.format("Atlantis")
+        (folder / "bp2mi_penempatan.csv").write_text("\n".join([BP2MI_HEADER, good, bad]) + "\n")
+        load_directory(folder, graph, work_dir=tmp_path / "work")
+    stored = sorted(
+        rid for p in (tmp_path / "work" / "records").rglob("*.parquet") for rid in pd.read_parquet(p)["_record_id"]
+    )
+    assert stored == ["bp2mi:SK-feb-2", "bp2mi:SK-feb-9", "bp2mi:SK-jan-1", "bp2mi:SK-jan-9"]
+    rejected = sorted(
+        r for p in (tmp_path / "work" / "rejects").rglob("*.rejects.csv") for r in pd.read_csv(p, dtype=str)["value"]
+    )
+    assert rejected == ["Atlantis", "Atlantis"]
 
 
 def test_every_fact_is_traceable_to_its_source_record(loaded: Engine, dataset: Dataset) -> None:

@@ -1,6 +1,6 @@
 """Worker-level records for entity resolution, re-derived from the raw-row store.
 
-``jejak load`` keeps every row of every file as Parquet (``<work_dir>/records/<source>/<file>.parquet``,
+``jejak load`` keeps every row of every file as Parquet (``<work_dir>/records/<source>/<folder>/<file>.parquet``,
 original columns as strings + ``_row``, ``_record_id``, ``_rejected``). Resolution needs each
 source's *own* values (the graph keeps only the resolved ones), so it runs the rows that were
 loaded (not rejected) through the same mapping and validation as the loader (``loaders.validate``)
@@ -188,8 +188,8 @@ def features(canonical: pd.DataFrame, source: str, file: str) -> pd.DataFrame:
 
 
 def raw_files(work_dir: Path, sources: Iterable[str] = WORKER_SOURCES) -> list[tuple[str, Path]]:
-    root = Path(work_dir) / "records"
-    return [(s, p) for s in sources for p in sorted((root / s).glob("*.parquet"))]
+    root = Path(work_dir) / "records"  # <source>/<input folder>/<file>.parquet (or, before, <source>/<file>.parquet)
+    return [(s, p) for s in sources for p in sorted((root / s).rglob("*.parquet"))]
 
 
 def _stamp(path: Path) -> str:
@@ -200,7 +200,7 @@ def _stamp(path: Path) -> str:
 def file_features(source: str, raw_path: Path, cache_dir: Path | None) -> tuple[pa.Table, bool]:
     """(features of one raw file, whether they were recomputed); cached beside the resolution state."""
     stamp = _stamp(raw_path)
-    cached = cache_dir / source / raw_path.name if cache_dir else None
+    cached = cache_dir / source / raw_path.parent.name / raw_path.name if cache_dir else None
     if cached is not None and cached.exists():
         meta = pq.read_schema(cached).metadata or {}
         if meta.get(b"jejak_stamp", b"").decode() == stamp:
@@ -226,7 +226,11 @@ def load_features(work_dir: Path, cache_dir: Path | None = None) -> tuple[pd.Dat
         return pd.DataFrame(columns=FEATURE_COLUMNS), set()
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(lambda f: file_features(f[0], f[1], cache_dir), files))
-    changed = {f"{source}/{path.name}" for (source, path), (_, fresh) in zip(files, results, strict=True) if fresh}
+    changed = {
+        f"{source}/{path.parent.name}/{path.name}"
+        for (source, path), (_, fresh) in zip(files, results, strict=True)
+        if fresh
+    }
     # a column that is all null in one file has Arrow's null type there: promotion unifies them
     table = pa.concat_tables([t for t, _ in results], promote_options="default")
     out = table.to_pandas()[FEATURE_COLUMNS]
