@@ -238,6 +238,7 @@ def _print_load_report(report: LoadReport) -> None:
         "rejected",
         "fields cleared",
         "already loaded",
+        "changed",
         "status",
         title=f"load summary ({report.mode}, {report.seconds:.1f} s)",
     )
@@ -250,16 +251,24 @@ def _print_load_report(report: LoadReport) -> None:
             f"{f.rows_rejected:,}",
             f"{f.fields_cleared:,}",
             f"{f.rows_already_loaded:,}",
+            f"{f.rows_changed:,}",
             "FAILED: " + f.error if f.error else "ok",
         )
     for name in report.unrecognised:
-        table.add_row(name, "-", "", "", "", "", "", "skipped: no mapping recognises this file name")
+        table.add_row(name, "-", "", "", "", "", "", "", "skipped: no mapping recognises this file name")
     console.print(table)
     w = report.written
     console.print(
         f"graph: +{w.nodes_created:,} nodes, +{w.relationships_created:,} relationships; "
         f"rejected rows and cleared fields are listed in {report.rejects_dir}"
     )
+    changed = sum(f.rows_changed for f in report.files)
+    if changed:
+        console.print(
+            f"[yellow]{changed:,} rows were loaded before with other values and were NOT updated[/]: the graph "
+            f"keeps what it loaded first (each field is listed in {report.rejects_dir}/<file>.changed.csv). "
+            "To apply a corrected export, load it into an empty graph (jejak init --reset, then jejak load)."
+        )
 
 
 @app.command()

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from engine.base import Engine, WriteSummary
@@ -45,6 +46,8 @@ class FileResult:
     rows_loaded: int = 0
     rows_rejected: int = 0
     rows_already_loaded: int = 0
+    # already loaded, but the file now says something else: not applied (see ``_RawStore.changes``)
+    rows_changed: int = 0
     fields_cleared: int = 0
     error: str = ""
     seconds: float = 0.0
@@ -133,9 +136,57 @@ class _RawStore:
             self.writer = pq.ParquetWriter(self.tmp, table.schema)
         self.writer.write_table(table.cast(self.writer.schema) if table.schema != self.writer.schema else table)
 
+    def changes(self) -> pd.DataFrame:
+        """Rows of this file an earlier load of the same folder's file stored with other values:
+        record id, row, field, the stored value and the new one (a corrected re-export)."""
+        if self.writer is None or not self.path.exists():
+            return pd.DataFrame(columns=CHANGE_COLUMNS)
+        self.writer.close()
+        self.writer = None
+        old, new = pq.read_table(self.path).to_pandas(), pq.read_table(self.tmp).to_pandas()
+        fields = [c for c in new.columns if c in old.columns and not c.startswith("_")]
+        # whole rows first (one hash each), then field by field only where a row differs
+        digest = {
+            name: pd.Series(
+                pd.util.hash_pandas_object(t[fields].fillna(""), index=False).to_numpy(), index=t["_record_id"]
+            )
+            for name, t in (("old", old), ("new", new))
+        }
+        digest = {k: d[~d.index.duplicated(keep="last")] for k, d in digest.items()}  # a repeated id: its last row
+        same = digest["new"].reindex(digest["old"].index)
+        differ = set(same.index[same.notna() & (same != digest["old"])])
+        if not differ:
+            return pd.DataFrame(columns=CHANGE_COLUMNS)
+        both = new[new["_record_id"].isin(differ)].merge(old, on="_record_id", suffixes=("", "@old"))
+        out = []
+        for f in fields:
+            a, b = both[f].fillna(""), both[f + "@old"].fillna("")
+            differ = both[a != b]
+            out.append(
+                pd.DataFrame(
+                    {
+                        "record_id": differ["_record_id"],
+                        "row": differ["_row"],
+                        "field": f,
+                        "loaded": differ[f + "@old"],
+                        "now": differ[f],
+                    }
+                )
+            )
+        return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=CHANGE_COLUMNS)
+
+    def keep_stored(self, record_ids: set[str]) -> None:
+        """Store the earlier version of these rows: what the graph holds, since they were not applied."""
+        ids = pa.array(sorted(record_ids), pa.string())
+        table, old = pq.read_table(self.tmp), pq.read_table(self.path)
+        fresh = table.filter(pc.invert(pc.is_in(table["_record_id"], ids)))
+        stored = old.filter(pc.is_in(old["_record_id"], ids))
+        pq.write_table(pa.concat_tables([fresh, stored], promote_options="default"), self.tmp)
+
     def commit(self) -> None:
         if self.writer is not None:
             self.writer.close()
+        if self.tmp.exists():
             self.tmp.replace(self.path)  # atomic: a rerun never sees half a file
 
     def abort(self) -> None:
@@ -162,6 +213,19 @@ def _read_whole_file(
     rejects = reading.rejects
     result.fields_cleared = int((rejects["action"] == "field_cleared").sum()) if len(rejects) else 0
     return batches, rejects
+
+
+CHANGE_COLUMNS = ["record_id", "row", "field", "loaded", "now"]
+
+
+def _write_changes(rejects_dir: Path, file: str, changes: pd.DataFrame) -> None:
+    """Rows already loaded that the file now tells differently, field by field, beside the rejects."""
+    target = rejects_dir / (Path(file).name + ".changed.csv")
+    if len(changes):
+        rejects_dir.mkdir(parents=True, exist_ok=True)
+        changes.reindex(columns=CHANGE_COLUMNS).to_csv(target, index=False)
+    else:
+        target.unlink(missing_ok=True)
 
 
 def _write_rejects(rejects_dir: Path, file: str, rejects: pd.DataFrame) -> None:
@@ -228,14 +292,18 @@ def load_directory(
             store.abort()
             result.error = str(exc)
         else:
-            store.commit()
             _write_rejects(Path(report.rejects_dir), path.name, rejects)
+            # a row loaded before that the file now tells differently is not applied (its old facts
+            # would stay beside the new ones): it is listed, and the store keeps what the graph holds
+            changes = pd.DataFrame(columns=CHANGE_COLUMNS) if bulk else store.changes()
+            changed, stale = set(changes["record_id"]), set()
             progress.start(f"load {path.name}", sum(len(b.canonical) for b in batches))
             for batch in batches:
                 frame = batch.canonical
                 if not bulk and len(frame):
                     done = cypher_writer.complete(frame["_record_id"].tolist())
                     result.rows_already_loaded += len(done)
+                    stale |= changed & set(done)
                     frame = frame[~frame["_record_id"].isin(done)]
                 delta = planner.plan(src, path.name, frame) if len(frame) else GraphDelta()
                 if bulk_writer:
@@ -245,6 +313,11 @@ def load_directory(
                 result.rows_loaded += len(frame)
                 progress.advance(len(batch.canonical))
             progress.done()
+            if stale:
+                store.keep_stored(stale)
+            store.commit()
+            result.rows_changed = len(stale)
+            _write_changes(Path(report.rejects_dir), path.name, changes[changes["record_id"].isin(stale)])
         result.seconds = time.monotonic() - t0
         report.files.append(result)
         if on_file:

@@ -193,3 +193,36 @@ def test_every_fact_is_traceable_to_its_source_record(loaded: Engine, dataset: D
         assert found[0]["file"] == "bp2mi_penempatan.csv"
         assert found[0]["departed"] == f"{year}-{month}-{day}"
         assert found[0]["row"] == row.Index + 2  # header is line 1
+
+
+def test_a_corrected_re_export_is_reported_not_silently_skipped(graph: Engine, tmp_path: Path) -> None:
+    """Rows loaded before that the file now tells differently are listed field by field; the graph
+    and the raw-row store both keep the version that was loaded, and new rows load as usual."""
+    folder = tmp_path / "bp"
+    folder.mkdir()
+    rest = ";01-01-1999;35.02;;;;;;Taiwan;;;;;;;;;;;05-01-2023;{};;;"
+    first = [BP2MI_HEADER, "SK-C1;3502014101990001;SITI;P;" + rest.format(0), "SK-C2;;DEWI;P;" + rest.format(0)]
+    (folder / "bp2mi_penempatan.csv").write_text("\n".join(first) + "\n")
+    load_directory(folder, graph, work_dir=tmp_path / "work")
+    corrected = [
+        BP2MI_HEADER,
+        "SK-C1;3502014101990011;SITI;P;" + rest.format(0),  # the NIK corrected
+        "SK-C2;;DEWI;P;" + rest.format(0),  # unchanged
+        "SK-C3;;RINA;P;" + rest.format(0),  # new
+    ]
+    (folder / "bp2mi_penempatan.csv").write_text("\n".join(corrected) + "\n")
+    report = load_directory(folder, graph, work_dir=tmp_path / "work")
+    (result,) = report.files
+    assert (result.rows_loaded, result.rows_already_loaded, result.rows_changed) == (1, 2, 1)
+    changes = pd.read_csv(Path(report.rejects_dir) / "bp2mi_penempatan.csv.changed.csv", dtype=str)
+    assert changes[["record_id", "field", "loaded", "now"]].values.tolist() == [
+        ["bp2mi:SK-C1", "nik", "3502014101990001", "3502014101990011"]
+    ]
+    held = graph.read("MATCH (w:Worker)-[:REPORTED_IN]->(:SourceRecord {id: 'bp2mi:SK-C1'}) RETURN w.nik AS nik")
+    raw = pd.read_parquet(tmp_path / "work" / "records" / "bp2mi" / folder_tag(folder) / "bp2mi_penempatan.csv.parquet")
+    assert held == [{"nik": "3502014101990001"}]
+    assert raw.set_index("_record_id")["nik"].fillna("").to_dict() == {
+        "bp2mi:SK-C1": "3502014101990001",  # what the graph holds: resolution reads the same
+        "bp2mi:SK-C2": "",
+        "bp2mi:SK-C3": "",
+    }
