@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jejak.errors import JejakError
+from jejak.errors import InputError, JejakError
 
 if TYPE_CHECKING:
     from engine.base import Engine
@@ -145,7 +145,11 @@ def generate(
 def load(
     directory: Annotated[Path, typer.Argument(help="Directory with the agencies' files.")],
     source: Annotated[
-        str | None, typer.Option(help="Declare the source of every file instead of recognising it.")
+        str | None,
+        typer.Option(
+            help="Declare the source of every file instead of recognising it by name: bp2mi, kemnaker, kemlu, "
+            "p3mi_registry, lpk_registry, mitra_registry or pengaduan."
+        ),
     ] = None,
     mode: Annotated[str, typer.Option(help="auto (bulk into an empty graph, else merge), bulk or merge.")] = "auto",
     then_resolve: Annotated[
@@ -168,8 +172,8 @@ def load(
         _print_load_report(report)
         if report.resolution is not None:
             _print_resolution(report.resolution)
-    if report.failed:
-        raise JejakError(
+    if report.failed:  # bad input: the other files are loaded, these are for the user to fix
+        raise InputError(
             f"{len(report.failed)} file(s) could not be read: " + "; ".join(f.error for f in report.failed)
         )
 
@@ -221,7 +225,7 @@ def _load(directory: Path, source: str | None, mode: str, resolve: bool = False)
     from loaders.pipeline import load_directory
 
     if mode not in ("auto", "bulk", "merge"):
-        raise JejakError(f"unknown mode {mode!r}: use auto, bulk or merge")
+        raise InputError(f"unknown mode {mode!r}: use auto, bulk or merge")
     settings = get_settings()
     with _open_engine() as eng, RichProgress() as bar:
         return load_directory(
@@ -334,22 +338,37 @@ def flags(
         print(f"flags written on {sum(written.values()):,} nodes", file=sys.stderr)
 
 
+def _writable(out: Path) -> None:
+    """Fail before the work, in one line, where a report could not be written."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
+
+
 @report_app.command("reconciliation")
-def report_reconciliation(out: Annotated[Path, typer.Option()]) -> None:
+def report_reconciliation(
+    out: Annotated[Path, typer.Option(help="Directory for reconciliation.html, its CSV files and JSON.")],
+) -> None:
     """Records vs distinct people per source, register overlap, conflicts."""
     from jejak.settings import get_settings
     from reports.reconciliation import write_report
 
+    _writable(out)
     with _open_engine() as eng:
         paths = write_report(eng, get_settings().work_dir, out)
     console.print("wrote " + ", ".join(str(p) for p in paths))
 
 
 @report_app.command("communities")
-def report_communities(out: Annotated[Path, typer.Option()], seed: int = 1) -> None:
+def report_communities(
+    out: Annotated[Path, typer.Option(help="Directory for communities.html, its CSV files and JSON.")],
+    seed: Annotated[int, typer.Option(help="Seed of community detection (the same seed, the same report).")] = 1,
+) -> None:
     """Suspicious placement clusters: ranked communities with explanations."""
     from reports.communities import write_communities_report
 
+    _writable(out)
     with _open_engine() as eng:
         path = write_communities_report(eng, out, seed=seed)
     console.print(f"wrote {path} (with CSV and JSON beside it)")

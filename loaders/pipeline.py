@@ -29,6 +29,8 @@ import pyarrow.parquet as pq
 
 from engine.base import Engine, WriteSummary
 from engine.cypher import Cypher
+from jejak.errors import InputError
+from loaders.mapping import load_mappings
 from loaders.plan import GraphDelta, Planner, reference_delta
 from loaders.read import Batch, FileError, list_sources, read_file, recognise
 from loaders.upgrade import upgrade_graph
@@ -99,6 +101,8 @@ def order_files(directory: Path, source: str | None = None) -> tuple[list[tuple[
     found: list[tuple[Path, str]] = []
     unknown: list[str] = []
     known = set(list_sources())
+    if source is not None and source not in known:
+        raise InputError(f"unknown source {source!r}: use one of {', '.join(sorted(known))}")
     for path in sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith(".")):
         src = source or recognise(path)
         if src is None or src not in known:
@@ -266,6 +270,14 @@ def load_directory(
     if not directory.is_dir():
         raise FileError(f"{directory}: not a directory")
     files, unknown = order_files(directory, source)
+    if not files:
+        raise InputError(
+            f"{directory}: no file here is one Jejak reads ({len(unknown)} other file(s)); files are recognised "
+            f"by name ({', '.join(sorted({g for m in load_mappings().values() for g in m.files}))}), or name "
+            "the source with --source"
+        )
+    if mode == "bulk" and not engine.is_empty():  # say so before reading anything
+        raise InputError("--mode bulk builds an empty graph only, and this graph holds data: use auto or merge")
     tag = folder_tag(directory)
     report = LoadReport(unrecognised=unknown, rejects_dir=str(work_dir / "rejects" / tag))
     engine.apply_schema()

@@ -119,3 +119,30 @@ def test_each_graph_keeps_its_own_work_files(tmp_path: Path) -> None:
     (tmp_path / "records").mkdir()  # the layout earlier versions wrote, for the default graph
     assert Settings(data_dir=tmp_path).work_dir == tmp_path
     assert Settings(data_dir=tmp_path, graph_name="other").work_dir == b
+
+
+def test_load_and_report_mistakes_are_bad_input(tmp_path: Path, dataset: Dataset) -> None:
+    """Exit code 6 (bad input) and one line saying what to do, before any work is done."""
+    env = {"JEJAK_DATA_DIR": str(tmp_path / "data"), "JEJAK_GRAPH_URL": ""}
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "export_januari.csv").write_text("a;b\n1;2\n")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "kemlu_lapor_diri.jsonl").write_text('{"registration_id": "X1", "full_name": "A"')  # truncated
+    cases = [
+        (["load", str(dataset.files), "--source", "bp2m"], "unknown source 'bp2m': use one of bp2mi,"),
+        (["load", str(empty)], "no file here is one Jejak reads"),
+        (["load", str(dataset.files), "--mode", "fast"], "unknown mode 'fast'"),
+        (["load", str(broken)], "kemlu_lapor_diri.jsonl"),
+        (["report", "communities", "--out", "/proc/jejak-report"], "cannot write the report to /proc/jejak-report"),
+    ]
+    for args, needle in cases:
+        done = jejak(*args, env=env)
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode == 6, (args, done.stderr)
+        assert lines and lines[-1].startswith("jejak: error:") and needle in lines[-1], (args, done.stderr)
+    helped = jejak("load", "--help").stdout
+    from loaders.read import list_sources
+
+    assert all(s in helped for s in list_sources())  # --source names every source it takes
