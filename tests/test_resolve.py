@@ -228,3 +228,49 @@ def test_a_run_whose_graph_writes_fail_leaves_the_previous_state(
     assert {name: (state / name).read_bytes() for name in resolution.STATE_FILES} == before
     monkeypatch.undo()
     assert resolve(eng, dataset.work_dir, folder=state).mode == "incremental"
+
+
+def test_a_complaint_with_a_mistyped_nik_reaches_the_person_by_passport(
+    graph: Engine, dataset: Dataset, tmp_path: Path
+) -> None:
+    """A complaint whose NIK no record holds, but whose passport number one person's records hold,
+    concerns that person after reconciliation, not a Worker of its own with nothing in it."""
+    files = tmp_path / "files"
+    shutil.copytree(dataset.files, files, ignore=shutil.ignore_patterns("ground_truth"))
+    bp = pd.read_csv(files / "bp2mi_penempatan.csv", sep=";", dtype=str, keep_default_na=False)
+    held = pd.concat([bp["nik"], bp["no_paspor"]])
+    row = bp[(bp["nik"].str.fullmatch(r"\d{16}")) & (bp["no_paspor"] != "")].iloc[0]
+    typo = row["nik"][:12] + next(d for d in ("9990", "9991", "9992") if row["nik"][:12] + d not in set(held))
+    pd.DataFrame(
+        [
+            [
+                "ADU-TEST-1",
+                "2024-02-01",
+                typo,
+                row["no_paspor"],
+                row["nama"],
+                row["negara_tujuan"],
+                "KEKERASAN",
+                "",
+                "",
+                "PROSES",
+            ]
+        ],
+        columns=[
+            "no_pengaduan",
+            "tanggal",
+            "nik",
+            "no_paspor",
+            "nama_pmi",
+            "negara",
+            "jenis_masalah",
+            "teradu_p3mi",
+            "teradu_pemberi_kerja",
+            "status",
+        ],
+    ).to_csv(files / "pengaduan_tambahan.csv", index=False)
+    load_directory(files, graph, work_dir=tmp_path / "work", resolve=True)
+    concerned = graph.read(
+        "MATCH (:Case {id: 'CASE-ADU-TEST-1'})-[:CONCERNS]->(w:Worker) RETURN w.nik AS nik, w.passport_no AS passport"
+    )
+    assert concerned == [{"nik": row["nik"], "passport": row["no_paspor"]}]

@@ -57,7 +57,7 @@ from loaders.resolve import lookup, tables
 from loaders.resolve import model as m
 from loaders.resolve.cluster import ACCEPT, REVIEW, Decisions, cluster
 from loaders.resolve.orgs import resolve_organisations
-from loaders.resolve.records import TRUST, WORKER_SOURCES, load_features
+from loaders.resolve.records import TRUST, WORKER_SOURCES, complaint_keys, load_features
 
 STATE_VERSION = 1
 STATE_FILES = ("records.parquet", "pairs.parquet", "conflicts.parquet", "model.json", "state.json")
@@ -462,6 +462,8 @@ class Outcome:
     last: State | None  # the state of the last run (None: a full run)
     all_conflicts: pd.DataFrame  # conflict rows of every person (saved with the state)
     extra: dict[str, Any]
+    # complaints' NIK keys and their passport keys (``records.complaint_keys``)
+    complaints: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["key", "alt"]))
 
     def merges(self) -> list[tuple[str, str]]:
         """(old, new): current Workers that go whole into another Worker and do not survive themselves."""
@@ -495,7 +497,14 @@ class Outcome:
         keys = pd.concat(parts, ignore_index=True)
         keys = keys[~lookup.isin(keys["key"], recs["current"].unique())].drop_duplicates()
         keys = keys[~keys["key"].duplicated(keep=False)]  # a key two people hold names neither
-        return keys.set_index("key")["worker"].sort_index()
+        named = keys.set_index("key")["worker"]
+        # a complaint's NIK that no record holds: its passport may name the person
+        c = self.complaints
+        person = c["alt"].map(named)
+        c = c.assign(worker=person)[person.notna() & ~c["key"].isin(named.index)]
+        c = c[~lookup.isin(c["key"], recs["current"].unique())].drop_duplicates(["key", "worker"])
+        c = c[~c["key"].duplicated(keep=False)]
+        return pd.concat([named, c.set_index("key")["worker"]]).sort_index()
 
     def worker_rows(self) -> pd.DataFrame:
         """Per person: the resolved property values (``_resolved_props``), ready to write."""
@@ -668,6 +677,7 @@ def _decide(
         last=state,
         all_conflicts=conflicts,
         extra={"accept": accept, "review": review, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
+        complaints=complaint_keys(work_dir),
     )
     return outcome
 

@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from loaders.mapping import load_mappings
-from loaders.plan import worker_ids
+from loaders.plan import digest_series, worker_ids
 from loaders.read import _record_ids, _with_mapped_columns
 from loaders.validate import validate
 
@@ -215,6 +215,22 @@ def file_features(source: str, raw_path: Path, cache_dir: Path | None) -> tuple[
         pq.write_table(stamped, tmp)
         tmp.replace(cached)
     return table, True
+
+
+def complaint_keys(work_dir: Path) -> pd.DataFrame:
+    """``key``, ``alt``: a complaint that names its worker by a NIK and a passport number sits in the
+    Worker of its NIK's key (``loaders.plan.worker_ids``); ``alt`` is its passport's key, which may
+    name the person when no record holds that NIK (a complaint's NIK mistyped)."""
+    parts = [pd.DataFrame({"key": pd.Series(dtype=object), "alt": pd.Series(dtype=object)})]
+    for _, path in raw_files(work_dir, ("pengaduan",)):
+        rows = canonical_rows(pq.read_table(path), "pengaduan", path.name.removesuffix(".parquet"))
+        nik, passport = _col(rows, "case.nik"), _col(rows, "case.passport_no")
+        both = (nik.notna() & passport.notna()).to_numpy()
+        nik, passport = nik[both].reset_index(drop=True), passport[both].reset_index(drop=True)
+        key = digest_series("W-", pd.Series("nik", index=nik.index), nik)
+        alt = digest_series("W-", pd.Series("passport", index=passport.index), passport)
+        parts.append(pd.DataFrame({"key": key.to_numpy(object), "alt": alt.to_numpy(object)}))
+    return pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True)
 
 
 def load_features(work_dir: Path, cache_dir: Path | None = None) -> tuple[pd.DataFrame, set[str]]:

@@ -86,7 +86,7 @@ class TablePlan:
     so that only this crosses back: a few columns instead of the features, pairs and model."""
 
     merges: pd.DataFrame  # old, new: Workers that go whole into another (``Outcome.merges``)
-    key_workers: pd.Series  # passport key Worker id -> its person (``Outcome.key_workers``)
+    key_workers: pd.Series  # passport (and complaint NIK) key Worker id -> its person (``Outcome.key_workers``)
     records: pd.DataFrame  # record_id, worker, score, reason: where each record goes, and why
     moved: dict[tuple[str, str, str], pd.DataFrame]  # identifier links that moving records take along
     detached: int  # records that leave a Worker whose other records go elsewhere
@@ -125,7 +125,8 @@ def apply(plan: TablePlan, nodes: Nodes, edges: Edges, report: ResolveReport) ->
     workers = nodes.get("Worker", pd.DataFrame({"id": pd.Series(dtype=object)}))[["id"]]
     nodes["Worker"] = workers
     # A record with a NIK sits in the Worker of its NIK key here (``loaders.plan.worker_ids``), so only
-    # passport keys can name a Worker that no record sits in.
+    # passport keys, and the NIK keys of complaints whose NIK no record holds, can name a Worker
+    # that no record sits in.
     key_workers = plan.key_workers
     bare = key_workers[isin(key_workers.index.to_numpy(object), workers["id"])]
     report.merged_nodes = len(plan.merges) + len(bare)
