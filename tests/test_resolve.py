@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from engine.base import Engine
+from generator.sources import PENGADUAN_COLUMNS
 from jejak.errors import InputError
 from loaders.pipeline import load_directory
 from loaders.resolve import decide, resolve
@@ -256,18 +257,7 @@ def test_a_complaint_with_a_mistyped_nik_reaches_the_person_by_passport(
                 "PROSES",
             ]
         ],
-        columns=[
-            "no_pengaduan",
-            "tanggal",
-            "nik",
-            "no_paspor",
-            "nama_pmi",
-            "negara",
-            "jenis_masalah",
-            "teradu_p3mi",
-            "teradu_pemberi_kerja",
-            "status",
-        ],
+        columns=PENGADUAN_COLUMNS,
     ).to_csv(files / "pengaduan_tambahan.csv", index=False)
     load_directory(files, graph, work_dir=tmp_path / "work", resolve=True)
     concerned = graph.read(
