@@ -182,6 +182,9 @@ def load(
 def resolve(
     confirm: Annotated[tuple[str, str] | None, typer.Option(help="Record that A and B are the same person.")] = None,
     reject: Annotated[tuple[str, str] | None, typer.Option(help="Record that A and B are different people.")] = None,
+    withdraw: Annotated[
+        str | None, typer.Option(help="Withdraw a decision made before (its MD-... id); it is kept, marked withdrawn.")
+    ] = None,
     note: Annotated[str, typer.Option(help="Why (kept with the decision).")] = "",
     full: Annotated[bool, typer.Option(help="Redo everything (retrain the model).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
@@ -191,9 +194,13 @@ def resolve(
     from jejak.settings import get_settings
     from loaders.resolve import decide
     from loaders.resolve import resolve as run_resolution
+    from loaders.resolve import withdraw as withdraw_decision
 
     settings = get_settings()
     with _open_engine() as eng:
+        if withdraw:
+            gone = withdraw_decision(eng, withdraw, note)
+            console.print(f"withdrawn: {gone['decision']} {gone['a']} / {gone['b']} ({gone['id']})")
         for decision, pair in (("confirm", confirm), ("reject", reject)):
             if pair:
                 made = decide(eng, settings.work_dir, pair[0], pair[1], decision, note)

@@ -80,7 +80,7 @@ UNRESOLVED = cypher(
 DECISIONS = cypher(
     "reconcile.decisions",
     "MATCH (d:MatchDecision) RETURN d.id AS id, d.decision AS decision, d.a AS a, d.b AS b, "
-    "d.decided_at AS decided_at, d.note AS note ORDER BY decided_at, id",
+    "d.decided_at AS decided_at, d.note AS note, d.withdrawn_at AS withdrawn_at ORDER BY decided_at, id",
 )
 
 

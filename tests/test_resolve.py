@@ -14,9 +14,9 @@ import pytest
 
 from engine.base import Engine
 from generator.sources import PENGADUAN_COLUMNS
-from jejak.errors import InputError
+from jejak.errors import InputError, NotFound
 from loaders.pipeline import load_directory
-from loaders.resolve import decide, resolve
+from loaders.resolve import decide, resolve, withdraw
 from loaders.resolve.graph import record_workers
 from loaders.resolve.model import FIELDS, reasons
 from loaders.resolve.records import WORKER_SOURCES, name_key
@@ -150,7 +150,7 @@ def test_human_decisions_survive_reruns(resolved: tuple[Engine, Path], dataset: 
     worker, record = _two_record_worker(eng)
     decide(eng, dataset.work_dir, worker, record, "reject", note="different mothers' names")
     a, b, c = _singletons(eng)
-    decide(eng, dataset.work_dir, a, b, "confirm")
+    confirmed = decide(eng, dataset.work_dir, a, b, "confirm")
     for full in (False, True):
         resolve(eng, dataset.work_dir, folder=state, full=full)
         where = record_workers(eng, None, WORKER_SOURCES)
@@ -168,6 +168,22 @@ def test_human_decisions_survive_reruns(resolved: tuple[Engine, Path], dataset: 
         decide(eng, dataset.work_dir, c, record, "confirm")
     with pytest.raises(InputError, match="no such worker"):
         decide(eng, dataset.work_dir, "W-nobody", a, "confirm")
+    # a wrong decision is withdrawn (kept, marked): its records are decided again, and the opposite
+    # decision, refused while it stood, can be made
+    merged = resolve_alias(eng, a)
+    together = sorted(r for r, w in record_workers(eng, None, WORKER_SOURCES).items() if w == merged)
+    assert len(together) == 2
+    with pytest.raises(InputError, match=f"withdraw it with jejak resolve --withdraw {confirmed['id']}"):
+        decide(eng, dataset.work_dir, together[0], together[1], "reject")
+    withdraw(eng, confirmed["id"], note="two namesakes")
+    with pytest.raises(NotFound):
+        withdraw(eng, confirmed["id"])
+    decide(eng, dataset.work_dir, together[0], together[1], "reject")
+    report = resolve(eng, dataset.work_dir, folder=state)
+    where = record_workers(eng, None, WORKER_SOURCES)
+    assert where[together[0]] != where[together[1]]
+    proposals = eng.read("MATCH (:Worker)-[e:POSSIBLY_SAME]->(:Worker) RETURN count(e) AS n")[0]["n"]
+    assert report.review_pairs == proposals  # the whole graph's, not only the touched people's
 
 
 def test_new_file_is_incremental_and_unusable_records_stay_alone(

@@ -49,7 +49,7 @@ import pyarrow.compute as pc
 from engine.base import Engine, WriteSummary
 from engine.cypher import cypher
 from jejak.aside import run_aside
-from jejak.errors import InputError
+from jejak.errors import InputError, NotFound
 from loaders.pipeline import NoProgress, Progress
 from loaders.plan import digest, digest_series
 from loaders.resolve import graph as g
@@ -90,8 +90,15 @@ CONFLICT_FIELDS = {
 DECISIONS = cypher(
     "resolve.decisions",
     "MATCH (d:MatchDecision) RETURN d.id AS id, d.decision AS decision, d.a AS a, d.b AS b, "
-    "d.a_records AS a_records, d.b_records AS b_records, d.decided_at AS decided_at ORDER BY d.decided_at, d.id",
-    doc="Every human match decision, oldest first.",
+    "d.a_records AS a_records, d.b_records AS b_records, d.decided_at AS decided_at, "
+    "d.withdrawn_at AS withdrawn_at ORDER BY d.decided_at, d.id",
+    doc="Every human match decision, oldest first, withdrawn ones too.",
+)
+WITHDRAW_DECISION = cypher(
+    "resolve.withdraw_decision",
+    "MATCH (d:MatchDecision {id: $id}) WHERE d.withdrawn_at IS NULL SET d.withdrawn_at = $at, d.withdraw_note = $note "
+    "RETURN d.id AS id, d.decision AS decision, d.a AS a, d.b AS b",
+    doc="Withdraw a human match decision: kept, no longer applied.",
 )
 SAVE_DECISION = cypher(
     "resolve.save_decision",
@@ -206,8 +213,24 @@ def _state_matches_graph(engine: Engine, state: State, sample: int = 300) -> boo
 
 
 # -- decisions ---------------------------------------------------------------------------------------
-def read_decisions(engine: Engine) -> list[dict[str, Any]]:
-    return engine.read(DECISIONS)
+def read_decisions(engine: Engine, withdrawn: bool = False) -> list[dict[str, Any]]:
+    """The decisions in force, oldest first; with ``withdrawn``, the withdrawn ones too."""
+    return [d for d in engine.read(DECISIONS) if withdrawn or not d["withdrawn_at"]]
+
+
+def _named(d: dict[str, Any]) -> str:
+    """A decision as a refusal names it: when, and how to withdraw it if it was wrong."""
+    return f"decision {d['id']} of {d['decided_at']}; withdraw it with jejak resolve --withdraw {d['id']}"
+
+
+def withdraw(engine: Engine, decision_id: str, note: str = "") -> dict[str, Any]:
+    """Withdraw a human decision (its id as ``decide`` printed it, ``MD-...``): the next resolve
+    decides its records again, and a contradicting decision may then be made. Kept, marked withdrawn."""
+    at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    found, _ = engine.write(WITHDRAW_DECISION, {"id": decision_id, "at": at, "note": note})
+    if not found:
+        raise NotFound(f"no decision in force with id {decision_id!r} (see the refusal message or the review report)")
+    return {**found[0], "withdrawn_at": at}
 
 
 def _as_decisions(rows: list[dict[str, Any]]) -> Decisions:
@@ -273,7 +296,7 @@ def decide(engine: Engine, work_dir: Path, a: str, b: str, decision: str, note: 
         confirmed = [d for d in confirms if set(a_records) & set(list(d["a_records"]) + list(d["b_records"]))]
         if decision == "reject" and confirmed:
             raise InputError(
-                f"refused: {a} and {b} were confirmed as the same person ({confirmed[0]['decided_at']}); "
+                f"refused: {a} and {b} were confirmed as the same person ({_named(confirmed[0])}); "
                 f"a reject would contradict that decision"
             )
         raise InputError(f"{a} and {b} are the same worker: name a source record to split one off")
@@ -285,10 +308,10 @@ def decide(engine: Engine, work_dir: Path, a: str, b: str, decision: str, note: 
         links.union(list(d["a_records"]) + list(d["b_records"]))
     if decision == "reject":
         if links.connected(a_records, b_records):
-            when = next((d["decided_at"] for d in confirms), "")
+            made = [d for d in confirms if links.connected(list(d["a_records"]), a_records + b_records)]
             raise InputError(
-                f"refused: {a} and {b} were confirmed as the same person ({when}); "
-                f"a reject would contradict that decision"
+                f"refused: {a} and {b} were confirmed as the same person "
+                f"({'; '.join(_named(d) for d in made or confirms)}); a reject would contradict that decision"
             )
     else:
         # each side stands for all its records when decided, so confirmed chains reach whole people
@@ -297,7 +320,7 @@ def decide(engine: Engine, work_dir: Path, a: str, b: str, decision: str, note: 
             if links.connected(list(d["a_records"]), list(d["b_records"])):
                 raise InputError(
                     f"refused: confirming {a} = {b} would make one person of {d['a']} and {d['b']}, "
-                    f"which a person rejected as different people ({d['decided_at']})"
+                    f"which a person rejected as different people ({_named(d)})"
                 )
     key = digest(decision, *sorted([",".join(sorted(a_records)), ",".join(sorted(b_records))]))
     props = {
@@ -613,8 +636,8 @@ def _decide(
         new_set = set(new_ids)
         new_niks = set(records.loc[records["record_id"].isin(new_set), "nik"].dropna())
         touched |= set(records.loc[records["nik"].isin(new_niks), "record_id"])
-        if decision_ids != state.decisions:
-            for d in decision_rows:
+        if decision_ids != state.decisions:  # a decision made or withdrawn: its records are decided again
+            for d in read_decisions(engine, withdrawn=True) if engine is not None else decision_rows:
                 touched |= set(d["a_records"] or []) | set(d["b_records"] or [])
         old = state.records[["record_id", "worker"]]
         hit = set(old.loc[old["record_id"].isin(touched), "worker"])
@@ -768,7 +791,8 @@ def _write_graph(
     report.merged_organisations = resolve_organisations(engine, total)
     progress.done()
     lap("write")
-    report.review_pairs = len(rev)
+    # every match awaiting review, not only those of the people this run touched
+    report.review_pairs = engine.read(g.COUNT_PROPOSALS)[0]["n"] if outcome.last is not None else len(rev)
     report.written = total
 
 

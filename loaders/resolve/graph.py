@@ -136,6 +136,11 @@ CLEAR_PROPOSALS = cypher(
     "UNWIND $ids AS id MATCH (w:Worker {id: id})-[e:POSSIBLY_SAME]-() DELETE e",
 )
 CLEAR_ALL_PROPOSALS = cypher("resolve.clear_all_proposals", "MATCH (:Worker)-[e:POSSIBLY_SAME]->(:Worker) DELETE e")
+COUNT_PROPOSALS = cypher(
+    "resolve.count_proposals",
+    "MATCH (:Worker)-[e:POSSIBLY_SAME]->(:Worker) RETURN count(e) AS n",
+    doc="Matches awaiting review in the whole graph.",
+)
 PROPOSE = cypher(
     "resolve.propose",
     "UNWIND $rows AS r MATCH (a:Worker {id: r.a}) MATCH (b:Worker {id: r.b}) "
