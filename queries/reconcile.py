@@ -61,7 +61,9 @@ PROPOSALS = cypher(
     """
     MATCH (a:Worker)-[e:POSSIBLY_SAME]->(b:Worker)
     RETURN a.id AS a, a.name AS a_name, a.birth_date AS a_birth, a.sources AS a_sources,
+           a.nik AS a_nik, a.passport_no AS a_passport,
            b.id AS b, b.name AS b_name, b.birth_date AS b_birth, b.sources AS b_sources,
+           b.nik AS b_nik, b.passport_no AS b_passport,
            e.score AS score, e.reason AS reason
     ORDER BY score DESC, a, b LIMIT $limit
     """,
@@ -134,7 +136,16 @@ def only_in(engine: Engine, source: str, limit: int = 100_000) -> list[dict[str,
 
 
 def proposals(engine: Engine, limit: int = 10_000) -> list[dict[str, Any]]:
-    return engine.read(PROPOSALS, {"limit": limit}, timeout_s=600)
+    """The review pairs, each with ``disagree``: the identifying fields both sides have and that
+    differ (two NIKs), which is what a reviewer must weigh against the fields that agreed."""
+    rows = engine.read(PROPOSALS, {"limit": limit}, timeout_s=600)
+    for r in rows:
+        r["disagree"] = [
+            field
+            for field, key in (("nik", "nik"), ("passport", "passport"), ("birth_date", "birth"))
+            if r[f"a_{key}"] and r[f"b_{key}"] and r[f"a_{key}"] != r[f"b_{key}"]
+        ]
+    return rows
 
 
 def unresolved(engine: Engine, limit: int = 10_000) -> list[dict[str, Any]]:

@@ -194,7 +194,11 @@ def write_report(engine: Engine, work_dir: Path, out: Path) -> list[Path]:
         write_csv(
             out / "reconciliation_review.csv",
             data["review"],
-            ["a", "a_name", "a_birth", "a_sources", "b", "b_name", "b_birth", "b_sources", "score", "reason"],
+            [
+                *("a", "a_name", "a_birth", "a_nik", "a_passport", "a_sources"),
+                *("b", "b_name", "b_birth", "b_nik", "b_passport", "b_sources"),
+                *("score", "reason", "disagree"),
+            ],
         ),
         write_csv(out / "reconciliation_unresolved.csv", data["unresolved"], ["id", "record", "name"]),
     ]
