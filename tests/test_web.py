@@ -89,8 +89,8 @@ def _worker_with_agency(eng: Engine) -> dict[str, Any]:
     return rows[0]
 
 
-def _open_chain(driver: Any, server: str, role: str, worker: dict[str, Any]) -> str:
-    """Sign in as ``role``, search the worker's name, pick them, open their chain; the panel's text."""
+def _sign_in(driver: Any, server: str, role: str) -> Any:
+    """Open the page and sign in as ``role``; a 30-second wait for what follows."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -100,6 +100,15 @@ def _open_chain(driver: Any, server: str, role: str, worker: dict[str, Any]) -> 
     driver.find_element(By.ID, "api-key").send_keys(KEYS[role])
     driver.find_element(By.CSS_SELECTOR, "#login button").click()
     wait.until(ec.text_to_be_present_in_element((By.ID, "whoami"), role))
+    return wait
+
+
+def _open_chain(driver: Any, server: str, role: str, worker: dict[str, Any]) -> str:
+    """Sign in as ``role``, search the worker's name, pick them, open their chain; the panel's text."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    wait = _sign_in(driver, server, role)
     driver.find_element(By.ID, "q").send_keys(worker["name"])
     driver.find_element(By.CSS_SELECTOR, "#search button").click()
     hit = f'#results li[data-id="{worker["id"]}"]'
@@ -139,3 +148,50 @@ def test_signing_out_leaves_no_record_on_screen(server: str, browser: Any, loade
     assert browser.find_element(By.ID, "login").is_displayed()
     assert worker["nik"] not in browser.page_source and worker["name"] not in browser.page_source
     assert browser.execute_script("return JejakApp.graph().nodes().length") == 0
+
+
+def test_red_flags_a_rule_at_a_time_and_a_page_at_a_time(server: str, browser: Any, loaded: Engine) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    wait = _sign_in(browser, server, "analyst")
+    browser.find_element(By.ID, "flags-button").click()
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#details .chooser a")))
+    counts = {
+        a.text.split(" ")[0]: int(a.text.rsplit("(", 1)[1].rstrip(")").replace(",", ""))
+        for a in browser.find_elements(By.CSS_SELECTOR, "#details .chooser a")[1:]
+    }
+    rule = max(counts, key=lambda r: counts[r])  # the busiest rule: the one worth paging
+    next(
+        a for a in browser.find_elements(By.CSS_SELECTOR, "#details .chooser a") if a.text.startswith(rule + " ")
+    ).click()
+    wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, "#details h3"), f"Red flags: {rule}"))
+    shown = {e.get_attribute("data-rule") for e in browser.find_elements(By.CSS_SELECTOR, "#details .flag")}
+    assert shown == {rule}
+    if counts[rule] > 50:
+        browser.find_element(By.LINK_TEXT, "next").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "details"), "Showing 51–"))
+        assert {e.get_attribute("data-rule") for e in browser.find_elements(By.CSS_SELECTOR, "#details .flag")} == {
+            rule
+        }
+
+
+def test_a_masked_number_is_drawn_once_and_not_followed(server: str, browser: Any, loaded: Engine) -> None:
+    wid = loaded.read("MATCH (w:Worker)-[:HAS_PHONE]->() MATCH (w)-[:HOLDS_PASSPORT]->() RETURN w.id AS id LIMIT 1")[0][
+        "id"
+    ]
+    _sign_in(browser, server, "analyst")
+    count = "return JejakApp.graph().nodes().filter(function (n) { return n.data('kind') === 'Phone'; }).length"
+    browser.execute_async_script(
+        "var done = arguments[1]; JejakApp.open(arguments[0]).then(done);", {"label": "Worker", "id": wid}
+    )
+    phones = browser.execute_script(count)
+    browser.execute_async_script(
+        "var done = arguments[1]; JejakApp.expand(arguments[0], false).then(done);", {"label": "Worker", "id": wid}
+    )
+    assert browser.execute_script(count) == phones >= 1  # expanding again draws no second copy
+    phone = browser.execute_script(
+        "return JejakApp.graph().nodes().filter(function (n) { return n.data('kind') === 'Phone'; })[0].data('item')"
+    )
+    browser.execute_async_script("var done = arguments[1]; JejakApp.expand(arguments[0], false).then(done);", phone)
+    assert "masked for your role" in browser.find_element("id", "status").text

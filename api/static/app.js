@@ -160,7 +160,7 @@
   function open(item) {
     clearGraph();
     $("graph-title").textContent = G.kind(item.label).name + ": " + (item.name || item.id);
-    expand(item, true).then(function () { select(item); });
+    return expand(item, true).then(function () { select(item); });
   }
 
   // -- the graph --------------------------------------------------------------------------------
@@ -184,8 +184,9 @@
     ensureGraph().elements().remove();
   }
 
-  function addNode(item, classes) {
-    var element = G.nodeElement(item, classes);
+  function addNode(item, classes, via) {
+    var flags = (item.props || {}).flags;
+    var element = G.nodeElement(item, [classes || "", flags && flags.length ? "flagged" : ""].join(" ").trim(), via);
     var existing = cy.getElementById(element.data.id);
     if (existing.nonempty()) return existing;
     return cy.add(element);
@@ -202,6 +203,10 @@
   /* One page of a node's neighbours; "and N more" nodes page on. */
   function expand(item, focus) {
     ensureGraph();
+    if (G.isMasked(item.id)) {  // a masked number names no node for this key: nothing to ask
+      status("This " + G.kind(item.label).name.toLowerCase() + " is masked for your role: only an investigator can follow it.", true);
+      return Promise.resolve();
+    }
     return api("/nodes/" + enc(item.id) + "/neighbours", { limit: PAGE }).then(function (r) {
       var centre = addNode(Object.assign({}, item, { label: r.node.label, name: item.name || r.node.name }), focus ? "focus" : "");
       r.groups.forEach(function (group) { addGroup(centre, group); });
@@ -212,7 +217,8 @@
   }
 
   function addGroup(centre, group) {
-    group.items.forEach(function (item) { addEdge(centre, addNode(item), group); });
+    var via = centre.id() + "|" + group.type;
+    group.items.forEach(function (item) { addEdge(centre, addNode(item, "", via), group); });
     var moreId = centre.id() + "|more|" + group.type + "|" + group.direction + "|" + group.label;
     var more = cy.getElementById(moreId);
     if (group.more > 0) {
@@ -243,9 +249,9 @@
   $("clear").addEventListener("click", function () { clearGraph(); $("graph-title").textContent = "Search for a name to start."; });
 
   // -- details of one entity --------------------------------------------------------------------
-  var FACTS = ["licence_no", "status", "country", "kind", "level", "departure_date", "registration_date", "arrival_date",
+  var FACTS = ["flags", "licence_no", "status", "country", "kind", "level", "departure_date", "registration_date", "arrival_date",
     "job", "sector", "scheme", "cost_to_worker", "nik", "passport_no", "birth_date", "sex", "phone", "address", "text", "source", "file", "row", "date"];
-  var NAMES = { licence_no: "Licence", nik: "NIK", passport_no: "Passport", birth_date: "Born", cost_to_worker: "Cost to worker",
+  var NAMES = { flags: "Red flags", licence_no: "Licence", nik: "NIK", passport_no: "Passport", birth_date: "Born", cost_to_worker: "Cost to worker",
     departure_date: "Departed", registration_date: "Registered", arrival_date: "Arrived", text: "Address" };
 
   function select(item) {
@@ -254,9 +260,14 @@
     box.appendChild(el("p", {}, badge(item.label), el("span", { class: "muted", text: item.id })));
     var props = item.props || {};
     box.appendChild(facts(FACTS.filter(function (k) { return props[k] !== undefined; }).map(function (k) {
-      return [NAMES[k] || k.replace(/_/g, " "), props[k]];
+      var value = k === "cost_to_worker" && props[k] !== null ? "Rp " + Number(props[k]).toLocaleString("id-ID") : props[k];
+      return [NAMES[k] || k.replace(/_/g, " "), value];
     })));
     var actions = el("div", { class: "actions" });
+    if (G.isMasked(item.id)) {
+      box.appendChild(el("p", { class: "muted", text: "Masked for your role: only an investigator can follow this number." }));
+      return;
+    }
     actions.appendChild(el("button", { type: "button", text: "Show connections", onclick: function () { expand(item, false); } }));
     if (item.label === "Worker") {
       actions.appendChild(el("button", { type: "button", id: "show-chain", text: "Placement chain", onclick: function () { chain(item.id); } }));
@@ -414,19 +425,44 @@
   });
 
   // -- red flags --------------------------------------------------------------------------------
-  $("flags-button").addEventListener("click", function () {
-    api("/flags", { limit: 50 }).then(function (r) {
-      var box = show("Red flags (" + r.total + ")");
-      box.appendChild(el("p", { class: "muted", text: Object.keys(r.counts).map(function (k) { return k + " " + (r.titles[k] || "") + ": " + r.counts[k]; }).join(" · ") }));
-      r.items.forEach(function (f) {
-        var item = { label: f.entity_label, id: f.entity_id };
-        box.appendChild(el("span", { class: "flag" }, el("strong", { text: f.rule + " " }), f.summary + " ", link(G.kind(f.entity_label).name + " " + f.entity_id, function () { open(item); })));
+  /* Red flags over the whole graph, a rule at a time and a page at a time. */
+  var FLAG_PAGE = 50;
+  var flagRules = null; // every rule's count and title, from the first, unfiltered call
+
+  function flagsView(rule, offset) {
+    api("/flags", { rule: rule, limit: FLAG_PAGE, offset: offset }).then(function (r) {
+      if (!rule) flagRules = { counts: r.counts, titles: r.titles };
+      var title = rule ? rule + " " + (flagRules.titles[rule] || "") : "every rule";
+      var box = show("Red flags: " + title + " (" + r.total.toLocaleString() + ")");
+      var chooser = el("p", { class: "chooser" }, link("All rules", function () { flagsView(null, 0); }));
+      Object.keys(flagRules.counts).forEach(function (k) {
+        chooser.appendChild(document.createTextNode(" · "));
+        var text = k + " " + (flagRules.titles[k] || "") + " (" + flagRules.counts[k].toLocaleString() + ")";
+        chooser.appendChild(k === rule ? el("strong", { text: text }) : link(text, function () { flagsView(k, 0); }));
       });
+      box.appendChild(chooser);
+      r.items.forEach(function (f) {
+        var line = el("span", { class: "flag", "data-rule": f.rule }, el("strong", { text: f.rule + " " }), f.summary + " ");
+        line.appendChild(link(G.kind(f.entity_label).name + " " + f.entity_id, function () { open({ label: f.entity_label, id: f.entity_id }); }));
+        var worker = (f.evidence || {}).worker;
+        if (typeof worker === "string") {
+          line.appendChild(document.createTextNode(" · "));
+          line.appendChild(link("the worker's chain", function () { chain(worker); }));
+        }
+        box.appendChild(line);
+      });
+      var pages = el("p", { class: "muted" }, "Showing " + (r.total ? offset + 1 : 0) + "–" + Math.min(offset + FLAG_PAGE, r.total) + " of " + r.total.toLocaleString() + " ");
+      if (offset > 0) pages.appendChild(link("previous", function () { flagsView(rule, Math.max(0, offset - FLAG_PAGE)); }));
+      if (offset > 0 && offset + FLAG_PAGE < r.total) pages.appendChild(document.createTextNode(" · "));
+      if (offset + FLAG_PAGE < r.total) pages.appendChild(link("next", function () { flagsView(rule, offset + FLAG_PAGE); }));
+      box.appendChild(pages);
     }).catch(function () {});
-  });
+  }
+
+  $("flags-button").addEventListener("click", function () { flagsView(null, 0); });
 
   // -- start ------------------------------------------------------------------------------------
   ensureGraph();
   if (sessionStorage.getItem(KEY)) signIn(sessionStorage.getItem(KEY)).catch(function () {});
-  window.JejakApp = { graph: function () { return cy; }, open: open, chain: chain, network: network, rights: rights, selected: function () { return selected; } };
+  window.JejakApp = { graph: function () { return cy; }, open: open, expand: expand, chain: chain, network: network, rights: rights, selected: function () { return selected; } };
 })();

@@ -68,13 +68,20 @@
   }
 
   var masked = 0;
-  /* The graph element id of an entity: label and id (masked ids get a unique suffix). */
-  function key(label, id) {
-    if (String(id).indexOf("*") >= 0) {
+  /* The graph element id of an entity: label and id. A masked id ("+62***12") may stand for several
+     numbers, so it is told apart by where it was reached from (``via``: a neighbour and relation),
+     which also draws it once however often that neighbour is expanded. */
+  function key(label, id, via) {
+    if (isMasked(id)) {
+      if (via) return label + "|" + id + "|" + via;
       masked += 1;
       return label + "|" + id + "|" + masked;
     }
     return label + "|" + id;
+  }
+
+  function isMasked(id) {
+    return String(id).indexOf("*") >= 0;
   }
 
   function style() {
@@ -129,10 +136,10 @@
     return s;
   }
 
-  function nodeElement(item, classes) {
+  function nodeElement(item, classes, via) {
     return {
       group: "nodes",
-      data: { id: key(item.label, item.id), ref: item.id, kind: item.label, caption: caption(item), item: item },
+      data: { id: key(item.label, item.id, via), ref: item.id, kind: item.label, caption: caption(item), item: item },
       classes: classes || "",
     };
   }
@@ -188,6 +195,7 @@
     relation: relation,
     caption: caption,
     key: key,
+    isMasked: isMasked,
     style: style,
     nodeElement: nodeElement,
     edgeElement: edgeElement,
