@@ -1,7 +1,8 @@
 """Exploration primitives: search by name or identifier, expand a node, shortest path.
 
 - ``search(engine, text, labels=None, limit=20, role=...)``: full-text, fuzzy, ranked by name
-  (exact normalised name first, then the engine's score, then similarity). Returns
+  (exact normalised name first, then names holding every word asked for, then the rest; within
+  each, by spelling similarity, then the engine's score). Returns
   ``[{"label", "id", "name", "score", "exact", "props"}]``.
 - ``find_identifier(engine, value, kind=None, role=...)``: by NIK, passport, phone (any format,
   normalised to E.164) or licence number. Returns ``{"kind", "value", "matches": [{"label", "id",
@@ -69,7 +70,7 @@ PATH_EXCLUDED_TYPES = ("FROM_SOURCE",)  # every record of a source meets at its 
 # unless ``through`` names them.
 PATH_AVOIDED_LABELS = ("Country", "Region")
 
-_SHOWN = ".id, .name, .name_norm, .licence_no, .country, .status, .kind, .level"
+_SHOWN = ".id, .name, .name_norm, .licence_no, .country, .status, .kind, .level, .birth_date, .sex"
 
 
 # -- search ----------------------------------------------------------------------------------------
@@ -186,12 +187,15 @@ def search(
                 continue
             name = node.get("text") or node.get("name")
             names = {_norm(name), _norm(node.get("name_norm"))}
+            words = set(wanted_norm.split())
             hits[key] = {
                 "label": row["label"],
                 "id": node["id"],
                 "name": name,
                 "score": float(row["score"] or 0),
                 "exact": wanted_norm in names or node.get("name_norm") in forms,
+                # every word asked for is a word of the name ("mulia" in PT MULIA PERSADA KENCANA)
+                "whole_words": any(words <= set(n.split()) for n in names),
                 "similarity": max(fuzz.ratio(wanted_norm, n) for n in names) / 100,
                 "props": {k: v for k, v in node.items() if v is not None and k != "text"},
             }
@@ -211,15 +215,17 @@ def search(
     # when exact names fill the answer, no fuzzy match could rank above them
     if len(hits) < limit and not fulltext(any_word=False) and len(_words(text)) > 1:
         fulltext(any_word=True)  # nothing has every word: let any word match
+    # exact names first, then names holding every word asked for, then the closest spellings
     ranked = sorted(
         hits.values(),
         key=lambda h: (
             (0, -h["similarity"], 0.0, h["label"], h["id"])
             if h["exact"]
-            else (1, -h["similarity"], -h["score"], h["label"], h["id"])
+            else (1 if h["whole_words"] else 2, -h["similarity"], -h["score"], h["label"], h["id"])
         ),
     )
     for h in ranked:
+        del h["whole_words"]
         h["props"] = refs.mask(h["label"], h["props"], role)
         if role != "investigator" and "name" in refs.personal_fields(h["label"]):
             h["name"] = refs.mask_value("name", h["name"], role)

@@ -62,6 +62,28 @@ def test_search_finds_exact_names_beyond_the_full_text_candidates(
     assert (hits[0]["label"], hits[0]["id"], hits[0]["exact"]) == ("Agency", f"AG-{row['no_sip3mi']}", True)
 
 
+def test_one_word_of_a_company_name_finds_the_company_before_similar_spellings(graph: Engine) -> None:
+    """'mulia' means PT MULIA PERSADA KENCANA before JULIA or MUTIA, whose whole names are closer."""
+    graph.write(
+        "CREATE (:Agency {id: 'AG-1', name: 'PT. Mulia Persada Kencana', name_norm: 'MULIA PERSADA KENCANA'}), "
+        "(:Worker {id: 'W-1', name: 'JULIA', name_norm: 'JULIA'}), "
+        "(:Worker {id: 'W-2', name: 'MUTIA', name_norm: 'MUTIA'})"
+    )
+    graph._wait_for_indexes()  # type: ignore[attr-defined]
+    assert [h["id"] for h in explore.search(graph, "mulia", limit=5)][:1] == ["AG-1"]
+
+
+def test_search_hits_tell_namesakes_apart(loaded: Engine) -> None:
+    name = loaded.read(
+        "MATCH (w:Worker) WHERE w.birth_date IS NOT NULL WITH w.name AS name, count(*) AS n WHERE n > 1 "
+        "RETURN name ORDER BY n DESC, name LIMIT 1"
+    )[0]["name"]
+    hits = [h for h in explore.search(loaded, name, labels=["Worker"], limit=10) if h["exact"]]
+    assert len(hits) > 1 and all(h["props"].get("birth_date") for h in hits)
+    masked = explore.search(loaded, name, labels=["Worker"], limit=10, role="analyst")
+    assert all(h["props"]["birth_date"].endswith("-**-**") for h in masked if h["props"].get("birth_date"))
+
+
 def test_search_refuses_empty_text_and_unknown_labels(loaded: Engine) -> None:
     with pytest.raises(InputError):
         explore.search(loaded, " -- ")

@@ -130,8 +130,12 @@
     list.textContent = "";
     if (!items.length) list.appendChild(el("li", { class: "muted", text: empty }));
     items.forEach(function (item) {
+      // what tells namesakes apart: a birth date (as the role may see it), a country, a status
+      var p = item.props || {};
+      var about = [p.birth_date && "born " + p.birth_date, p.country, p.status && p.status.toLowerCase()].filter(Boolean);
       var li = el("li", { tabindex: "0", "data-id": item.id },
-        badge(item.label), el("span", { class: "name", text: item.name || item.id }), el("span", { class: "muted", text: item.id }));
+        badge(item.label), el("span", { class: "name", text: item.name || item.id }),
+        el("span", { class: "muted", text: about.concat([item.id]).join(" · ") }));
       li.addEventListener("click", function () { open(item); });
       li.addEventListener("keydown", function (e) { if (e.key === "Enter") open(item); });
       list.appendChild(li);
