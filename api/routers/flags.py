@@ -30,6 +30,9 @@ class FlagCache:
     def get(self, eng: Engine, rule: str | None) -> list[rules.Flag]:
         """Flags as found: each caller masks its page for its own role (``Flag.as_dict``)."""
         with self._lock:
+            every = self._runs.get(None)
+            if rule is not None and every is not None and time.monotonic() - every[0] <= self.ttl_s:
+                return [f for f in every[1] if f.rule == rule]  # a rule of the run already made
             kept = self._runs.get(rule)
             if kept is None or time.monotonic() - kept[0] > self.ttl_s:
                 found = rules.run_rules(eng, [rule] if rule else None)
