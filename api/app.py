@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from api import errors
 from api.audit import AuditLog, audit_path
@@ -57,13 +58,15 @@ def create_app(settings: Settings | None = None, connect: Callable[[Settings], E
         finally:
             state.close()
 
-    app = FastAPI(
+    # fastapi-offline serves Swagger UI from its own package, not a CDN: /docs works offline
+    app = FastAPIOffline(
         title="Jejak",
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        static_url="/docs-assets",
     )
     app.state.settings = settings
     app.state.api_keys = keys

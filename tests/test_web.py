@@ -195,3 +195,15 @@ def test_a_masked_number_is_drawn_once_and_not_followed(server: str, browser: An
     )
     browser.execute_async_script("var done = arguments[1]; JejakApp.expand(arguments[0], false).then(done);", phone)
     assert "masked for your role" in browser.find_element("id", "status").text
+
+
+def test_the_api_docs_render_without_network(server: str, browser: Any) -> None:
+    """Swagger UI comes from the installed package, not a CDN: /docs works on an offline machine."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(server + "/docs")
+    WebDriverWait(browser, 30).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".swagger-ui .info"), "Jejak"))
+    assert "cdn." not in browser.page_source
+    assert browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")  # the routes are listed
