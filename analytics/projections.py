@@ -374,6 +374,13 @@ def sponsor_agency(data: GraphData) -> EdgeList:
     return _bipartite(data, "sponsor", "agency", "sponsor_agency")
 
 
+def _full_name(data: GraphData, person_ids: pd.Series) -> pd.Series:
+    """Whether each director's name has two words or more. A director is known by name only, and a
+    one-word name (Slamet, Wahyu, Muhammad) is shared by too many people to tie two agencies."""
+    names = data.entities["name"].reindex(person_ids.to_numpy()).fillna("")
+    return pd.Series(names.str.split().str.len().ge(2).to_numpy(), index=person_ids.index)
+
+
 AGENCY_SHARED = ("directors", "phones", "addresses", "sponsors", "partners", "movers")
 IDENTIFIERS = ("directors", "phones", "addresses")  # the shared-identifier links (rule H1)
 
@@ -388,7 +395,10 @@ def agency_agency(data: GraphData, shared: tuple[str, ...] = AGENCY_SHARED) -> E
     frames = []
     for kind, attr in kinds.items():
         if attr in shared:
-            p = _pairs(links[links["kind"] == kind].rename(columns={"value": "key_", "agency": "m"}), "key_", "m")
+            these = links[links["kind"] == kind]
+            if kind == "director":
+                these = these[_full_name(data, these["value"])]
+            p = _pairs(these.rename(columns={"value": "key_", "agency": "m"}), "key_", "m")
             frames.append(p.assign(**{attr: 1}))
     pl = data.placements
     if "sponsors" in shared:

@@ -343,3 +343,21 @@ def test_placement_dates_take_departure_then_arrival_then_registration() -> None
     pd.testing.assert_series_equal(
         when, pd.Series(expected, index=placements.index, name="departure_date").astype(when.dtype)
     )
+
+
+def test_a_one_word_director_name_ties_no_agencies() -> None:
+    """Directors are known by name only: 'Slamet' directing two P3MIs is two men, most likely; a full
+    name shared is a finding (H1)."""
+    agencies = pd.DataFrame(index=pd.Index(["AG-1", "AG-2", "AG-3", "AG-4"], name="id"))
+    entities = pd.DataFrame(
+        {"kind": ["Person", "Person"], "name": ["Slamet", "Slamet Riyadi"]}, index=pd.Index(["PS-1", "PS-2"])
+    )
+    links = pd.DataFrame(
+        {"agency": ["AG-1", "AG-2", "AG-3", "AG-4"], "kind": "director", "value": ["PS-1", "PS-1", "PS-2", "PS-2"]}
+    )
+    empty = pd.DataFrame()
+    data = projections.GraphData(
+        empty, agencies, entities, empty, links, pd.DataFrame(columns=["a", "b"]), empty, empty, empty
+    )
+    edges = projections.agency_agency(data, projections.IDENTIFIERS).edges
+    assert [(e.a, e.b) for e in edges.itertuples() if e.directors] == [("AG-3", "AG-4")]
