@@ -35,6 +35,7 @@ suspicious, so that its communities are candidate rings:
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 
 import numpy as np
@@ -85,6 +86,11 @@ def _positions(keys: pd.Series) -> dict[str, np.ndarray]:
 
 def _facts(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=FACT_COLUMNS) if rows else pd.DataFrame(columns=FACT_COLUMNS)
+
+
+def _words(label: str) -> str:
+    """A label as words: PartnerAgency -> partner agency."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", label).lower()
 
 
 def _name(data: GraphData, i: str) -> str:
@@ -297,7 +303,7 @@ def compute(
                 "rule": f["rule"],
                 "entity": f["id"],
                 "weight": 2.0 if f["rule"] in RING_RULES else 1.5,
-                "text": f"red flag {f['rule']} on {f['label'].lower()} {_name(data, f['id'])}",
+                "text": f"red flag {f['rule']} on {_words(f['label'])} {_name(data, f['id'])}",
                 "evidence": [f["id"]],
             }
         )

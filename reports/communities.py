@@ -45,7 +45,7 @@ def _kinds(data: GraphData, ids: pd.Index) -> pd.Series:
 def _plural(word: str, n: int) -> str:
     if n == 1:
         return f"1 {word}"
-    return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
+    return f"{n:,} {word[:-1]}ies" if word.endswith("y") else f"{n:,} {word}s"
 
 
 def _members_text(row: dict) -> str:
@@ -147,6 +147,7 @@ def build(analysis: Analysis, engine: Engine | None, explanations: pd.DataFrame 
     memb = memb.sort_values(["rank", "kind", "entity"]).reset_index(drop=True)
     fl = analysis.data.flows
     ot = analysis.org_communities.table
+    org_rank = ot.set_index("cluster")["rank"]
     ot = ot[ot["size"] > 1].head(15).copy()
     oexp = analysis.org_communities.contributions.drop_duplicates("cluster").set_index("cluster")["text"]
     ot["members"] = [_members_text(r) for r in ot.to_dict("records")]
@@ -154,8 +155,11 @@ def build(analysis: Analysis, engine: Engine | None, explanations: pd.DataFrame 
     formal = analysis.formal.rename("formal_cluster").rename_axis("entity").reset_index()
     formal["name"] = [analysis.data.names.get(i, "") for i in formal["entity"]]
     formal = formal[formal.groupby("formal_cluster")["entity"].transform("size") > 1]
+    formal = formal.sort_values(["formal_cluster", "entity"], kind="stable").reset_index(drop=True)
     ents = analysis.entities.head(200)
-    brokers = analysis.brokers.head(20)
+    brokers = analysis.brokers.head(20).copy()
+    # the rank of the broker's community in the organisation communities table (its ids are internal)
+    brokers["community_rank"] = brokers["community"].map(org_rank).astype("Int64")
     pl = analysis.data.placements
     summary = {
         "seed": analysis.seed,
