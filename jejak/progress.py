@@ -5,7 +5,6 @@ from __future__ import annotations
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
     ProgressColumn,
     Task,
@@ -25,6 +24,16 @@ class RateColumn(ProgressColumn):
         return Text(f"{speed:,.0f} rows/s" if speed else "", style="progress.data.speed")
 
 
+class CountColumn(ProgressColumn):
+    """Rows done of rows in all; a phase that counts no rows (a model being trained) says "done"."""
+
+    def render(self, task: Task) -> Text:
+        if not task.completed:
+            return Text("done" if task.finished else "", style="progress.download")
+        total = f"/{task.total:,.0f}" if task.total is not None else ""
+        return Text(f"{task.completed:,.0f}{total}", style="progress.download")
+
+
 class RichProgress:
     """Implements ``loaders.pipeline.Progress`` with one bar per phase."""
 
@@ -33,7 +42,7 @@ class RichProgress:
         self._progress = Progress(
             TextColumn("{task.description:<34}"),
             BarColumn(),
-            MofNCompleteColumn(),
+            CountColumn(),
             RateColumn(),
             TimeElapsedColumn(),
             TextColumn("eta"),
