@@ -306,10 +306,11 @@ def _read_header(path: Path, mapping: SourceMapping) -> list[str]:
     header = _unique_names([h.strip() for h in header])
     missing = _missing_required(header, mapping, f"{path}, line 1")
     if missing:
-        raise FileError(
-            f"{path}, line 1: header lacks required column(s) {', '.join(missing)} "
-            f"(is this a {mapping.source} file with {mapping.delimiter!r} between fields?)"
+        # one field only: the line was not split at all, so the delimiter is the likely mistake
+        hint = (
+            f" (is this a {mapping.source} file with {mapping.delimiter!r} between fields?)" if len(header) <= 1 else ""
         )
+        raise FileError(f"{path}, line 1: header lacks required column(s) {', '.join(missing)}{hint}")
     return header
 
 
@@ -615,7 +616,8 @@ def _jsonl_exact(path: Path, data: bytes) -> pa.Table:
             raise FileError(f"{path}, line {number}: not UTF-8 text (agencies must export UTF-8)") from None
         except json.JSONDecodeError as exc:
             raise FileError(
-                f"{path}, line {number}: not a complete JSON object ({exc.msg}); the file looks truncated or corrupt"
+                f"{path}, line {number}: not a complete JSON object ({exc.msg}, character {exc.colno}); "
+                "the file looks truncated or corrupt"
             ) from None
         if not isinstance(record, dict):
             raise FileError(f"{path}, line {number}: expected a JSON object, found {type(record).__name__}")

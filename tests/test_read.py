@@ -312,7 +312,9 @@ def test_binary_garbage_is_a_file_error(tmp_path: Path) -> None:
 
 def test_missing_required_header_is_a_file_error(tmp_path: Path) -> None:
     path = write(tmp_path / "bp2mi_penempatan_a.csv", BP2MI_HEADER.replace(";", ",") + "\n")
-    assert "id_sisko" in error_of(path)
+    assert "id_sisko" in error_of(path) and "';' between fields" in error_of(path)  # not split: the delimiter
+    path = write(tmp_path / "bp2mi_penempatan_b.csv", BP2MI_HEADER.replace("id_sisko;", "") + "\n")
+    assert "id_sisko" in error_of(path) and "between fields" not in error_of(path)  # split fine: a column is missing
 
 
 def test_broken_xlsx_is_a_file_error(tmp_path: Path) -> None:
