@@ -207,3 +207,19 @@ def test_the_api_docs_render_without_network(server: str, browser: Any) -> None:
     WebDriverWait(browser, 30).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".swagger-ui .info"), "Jejak"))
     assert "cdn." not in browser.page_source
     assert browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")  # the routes are listed
+
+
+def test_the_ids_the_page_shows_can_be_looked_up(server: str, browser: Any, loaded: Engine) -> None:
+    """Flags and chains show Jejak ids and source record ids: the look-up box takes them too."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    row = loaded.read("MATCH (w:Worker)-[:REPORTED_IN]->(s:SourceRecord) RETURN w.id AS w, s.id AS s LIMIT 1")[0]
+    wait = _sign_in(browser, server, "analyst")
+    for ref in (row["w"], row["s"]):
+        browser.execute_script("document.getElementById('results').textContent = '';")
+        box = browser.find_element(By.ID, "identifier")
+        box.clear()
+        box.send_keys(ref)
+        browser.find_element(By.CSS_SELECTOR, "#lookup button").click()
+        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, f'#results li[data-id="{row["w"]}"]')))

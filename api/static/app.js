@@ -147,7 +147,8 @@
     var q = $("q").value.trim();
     if (!q) return;
     api("/search", { q: q, label: $("label").value, limit: 25 }).then(function (r) {
-      listResults(r.items, "Nothing found for “" + q + "”.");
+      var number = /^[\d\s.+-]+$/.test(q) ? " Numbers (a NIK, a phone) go in the look-up box below." : "";
+      listResults(r.items, "Nothing found for “" + q + "”." + number);
     }).catch(function () {});
   });
 
@@ -155,6 +156,13 @@
     e.preventDefault();
     var value = $("identifier").value.trim();
     if (!value) return;
+    // a Jejak id (W-..., AG-...) or a source record id (bp2mi:SK-...), as flags and chains show them
+    if (/^[A-Z]{1,4}-\S+$/.test(value) || /^[a-z0-9_]+:\S/.test(value)) {
+      api("/nodes/" + enc(value) + "/neighbours", { limit: 1 }).then(function (r) {
+        listResults([{ label: r.node.label, id: r.node.id, name: r.node.name, props: r.node.props }], "");
+      }).catch(function () {});
+      return;
+    }
     api("/identifiers/" + enc(value)).then(function (r) {
       listResults(r.matches, "Nobody carries " + r.value + ".");
     }).catch(function () {});
