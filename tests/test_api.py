@@ -261,6 +261,12 @@ def test_openapi_documents_400_and_the_error_body(client: TestClient) -> None:
                 assert "400" in operation["responses"] and "401" in operation["responses"], path
             assert "422" not in operation["responses"], path
     assert spec["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-API-Key"
+    # an API consumer gets the chain's shape, down to a placement's agencies and the rights
+    chain = spec["paths"]["/workers/{ref}/chain"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert chain["$ref"].endswith("/WorkerChain")
+    schemas = spec["components"]["schemas"]
+    assert {"placements", "flags", "rights", "conflicts"} <= set(schemas["WorkerChain"]["properties"])
+    assert "agencies" in schemas["Placement"]["properties"] and "status" in schemas["Right"]["properties"]
 
 
 def test_openapi_conformance_schemathesis(client: TestClient) -> None:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from api.deps import AccessDep, EngineDep
 from api.errors import error_responses
+from api.schemas import WorkerChain, WorkerRights
 from engine.base import Engine
 from jejak.errors import NotFound
 from queries import refs
@@ -29,6 +30,7 @@ WorkerRef = Annotated[
 @router.get(
     "/{ref:path}/chain",
     summary="A worker's full chain: origin, sponsor, training, agency, partner, employer, country",
+    response_model=WorkerChain,
     responses=error_responses(403, 404, 409),
 )
 def chain(
@@ -57,6 +59,7 @@ def find_worker(eng: Engine, ref: str, role: str) -> refs.Candidate:
 @router.get(
     "/{ref:path}/rights",
     summary="A worker's rights per placement: met, missing, violated or not applicable",
+    response_model=WorkerRights,
     responses=error_responses(403, 404, 409),
 )
 def rights(eng: EngineDep, access: AccessDep, ref: WorkerRef) -> dict[str, Any]:
