@@ -110,6 +110,7 @@ class WorkerChain(Open):
     possibly_same: list[dict[str, Any]] = Field(description="entity resolution's open questions")
     placements: list[Placement] = Field(description="oldest first")
     conflicts: list[Conflict]
+    flags_checked: bool = Field(description="false when flags=false: then flags and rights are [] unchecked")
     flags: list[Flag] = Field(description="red flags on the worker or a step of the chain; [] with flags=false")
     rights: list[Right] = Field(description="per placement and right; [] with flags=false")
 

@@ -34,6 +34,7 @@ The JSON shape (stable; new keys may be added, none removed or renamed)::
       ],
       "conflicts": [{"kind", "field", "detail",
                      "values": [{"value", "placement", "sources": [record id]}]}],
+      "flags_checked": true,                # false: flags and rights were not asked for (both [])
       "flags": [...],                       # queries.flags.flags_for_worker, or []
       "rights": [...]                       # queries.rights.rights_for_worker, or []
     }
@@ -477,6 +478,7 @@ def worker_chain(engine: Engine, ref: str, role: str = "investigator", include_f
     if body is None:
         raise NotFound(f"no worker with id {worker_id} in the graph")
     chain: dict[str, Any] = {"ref": ref, "resolved_by": resolved_by, "role": role, **body}
+    chain["flags_checked"] = include_flags  # an empty list means "none found" only when they were checked
     chain["flags"] = flags_for_worker(engine, worker_id, role=role) if include_flags else []
     chain["rights"] = _plain(rights_for_worker(engine, worker_id)) if include_flags else []
     return _mask_chain(chain, role)

@@ -283,9 +283,9 @@ def test_conflicts_need_two_sources_and_one_period() -> None:
 def test_flags_and_rights_keys_are_always_there(loaded: Engine) -> None:
     wid = loaded.read("MATCH (w:Worker)-[:HAS_PLACEMENT]->() RETURN w.id AS id LIMIT 1")[0]["id"]
     chain = worker_chain(loaded, wid)
-    assert isinstance(chain["flags"], list) and isinstance(chain["rights"], list)
+    assert isinstance(chain["flags"], list) and isinstance(chain["rights"], list) and chain["flags_checked"]
     bare = worker_chain(loaded, wid, include_flags=False)
-    assert bare["flags"] == [] and bare["rights"] == []
+    assert bare["flags"] == [] and bare["rights"] == [] and not bare["flags_checked"]  # not "none found"
 
 
 def test_cli_chain_prints_text_and_json(loaded: Engine, dataset: Dataset, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -395,11 +395,15 @@
       section("Sub-agent of", n.sub_agent_of, "Agency");
       section("Sub-agents", n.sub_agents, "Sponsor");
       section("Sponsors recruiting for it (" + n.sponsors.total + ")", n.sponsors.items, "Sponsor", count);
+      section("Training centres of its workers (" + n.training.total + ")", n.training.items, "TrainingInstitute", count);
       section("Partner agencies abroad (" + n.partners.total + ")", n.partners.items, "PartnerAgency", count);
       section("Employers (" + n.employers.total + ")", n.employers.items, "Employer", count);
       section("Countries (" + n.countries.total + ")", n.countries.items, "Country", count);
+      section("Routes: partner abroad and country (" + n.routes.total + ")", n.routes.items.map(function (r) {
+        return { id: r.partner, name: (r.partner_name || r.partner || "no partner") + " → " + (r.country || "?"), placements: r.placements };
+      }), null, count);
       section("Shares identifiers with", n.shared_identifiers.map(function (s) { return { id: s.id, name: (s.name || s.id) + " (" + s.kind + ")", label: s.label }; }));
-      section("Complaint cases", n.cases.map(function (k) { return { id: k.id, name: [k.date, k.kind, k.status].filter(Boolean).join(" · ") }; }));
+      section("Complaint cases", n.cases.map(function (k) { return { id: k.id, name: [k.date, k.kind, k.status].filter(Boolean).join(" · ") }; }), "Case");
     }).catch(function () {});
   }
 
