@@ -643,6 +643,8 @@ def shortest_path(
             "explored": len(parent[0]) + len(parent[1]),
         }
     nodes, rels = _path(parent, meet)
+    placements = [k[1] for k in nodes if k[0] == "Placement"]
+    dates = {r.pop("id"): r for r in engine.read(PLACEMENT_DATES, {"ids": placements})} if placements else {}
     label_of = {k[1]: k[0] for k in nodes}
     for rel in rels:
         rel["from"] = refs.mask_id(label_of[rel["from"]], rel["from"], role)
@@ -650,12 +652,24 @@ def shortest_path(
     return {
         "found": True,
         "length": len(rels),
-        "nodes": [_node_ref(k[0], k[1], names.get(k), role) for k in nodes],
+        "nodes": [
+            {**_node_ref(k[0], k[1], names.get(k), role), **({"props": dates[k[1]]} if k[1] in dates else {})}
+            for k in nodes
+        ],
         "relationships": rels,
         "complete": complete,
         "queries": queries,
         "explored": len(parent[0]) + len(parent[1]),
     }
+
+
+PLACEMENT_DATES = cypher(
+    "explore.placement_dates",
+    "UNWIND $ids AS id MATCH (p:Placement {id: id}) "
+    "RETURN p.id AS id, p.departure_date AS departure_date, p.registration_date AS registration_date, "
+    "p.arrival_date AS arrival_date, p.status AS status",
+    doc="What tells a path's placements apart: their dates and status.",
+)
 
 
 def _depth(parents: dict[Key, tuple[Key, str, bool] | None], node: Key) -> int:

@@ -193,6 +193,18 @@ def test_path_from_a_worker_to_their_employer(loaded: Engine) -> None:
     assert next(n["id"] for n in path["nodes"]) == row["w"] and path["nodes"][-1]["id"] == row["e"]
     assert path["relationships"][0] == {"type": "HAS_PLACEMENT", "from": row["w"], "to": path["nodes"][1]["id"]}
     assert path["relationships"][1]["type"] == "EMPLOYED_BY" and path["relationships"][1]["to"] == row["e"]
+    # the placement in the middle says when it was: a worker's placements are told apart by date
+    middle = path["nodes"][1]
+    held = loaded.read(
+        "MATCH (p:Placement {id: $id}) RETURN p.departure_date AS d, p.registration_date AS r, p.arrival_date AS a",
+        {"id": middle["id"]},
+    )[0]
+    assert middle["label"] == "Placement"
+    assert (
+        middle["props"]["departure_date"],
+        middle["props"]["registration_date"],
+        middle["props"]["arrival_date"],
+    ) == (held["d"], held["r"], held["a"])
     # the same the other way round
     back = explore.shortest_path(loaded, row["e"], row["w"])
     assert back["length"] == 2 and back["nodes"][0]["id"] == row["e"]
