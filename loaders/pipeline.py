@@ -164,16 +164,15 @@ class _RawStore:
         both = new[new["_record_id"].isin(differ)].merge(old, on="_record_id", suffixes=("", "@old"))
         out = []
         for f in fields:
-            a, b = both[f].fillna(""), both[f + "@old"].fillna("")
-            differ = both[a != b]
+            rows = both[both[f].fillna("") != both[f + "@old"].fillna("")]
             out.append(
                 pd.DataFrame(
                     {
-                        "record_id": differ["_record_id"],
-                        "row": differ["_row"],
+                        "record_id": rows["_record_id"],
+                        "row": rows["_row"],
                         "field": f,
-                        "loaded": differ[f + "@old"],
-                        "now": differ[f],
+                        "loaded": rows[f + "@old"],
+                        "now": rows[f],
                     }
                 )
             )
