@@ -251,32 +251,32 @@ def test_a_complaint_with_a_mistyped_nik_reaches_the_person_by_passport(
     graph: Engine, dataset: Dataset, tmp_path: Path
 ) -> None:
     """A complaint whose NIK no record holds, but whose passport number one person's records hold,
-    concerns that person after reconciliation, not a Worker of its own with nothing in it."""
+    concerns that person after reconciliation, not a Worker of its own with nothing in it: whether
+    the passport comes with a NIK (a placement record) or alone (an embassy record, keyed by it)."""
     files = tmp_path / "files"
     shutil.copytree(dataset.files, files, ignore=shutil.ignore_patterns("ground_truth"))
     bp = pd.read_csv(files / "bp2mi_penempatan.csv", sep=";", dtype=str, keep_default_na=False)
-    held = pd.concat([bp["nik"], bp["no_paspor"]])
-    row = bp[(bp["nik"].str.fullmatch(r"\d{16}")) & (bp["no_paspor"] != "")].iloc[0]
-    typo = row["nik"][:12] + next(d for d in ("9990", "9991", "9992") if row["nik"][:12] + d not in set(held))
-    pd.DataFrame(
-        [
-            [
-                "ADU-TEST-1",
-                "2024-02-01",
-                typo,
-                row["no_paspor"],
-                row["nama"],
-                row["negara_tujuan"],
-                "KEKERASAN",
-                "",
-                "",
-                "PROSES",
-            ]
-        ],
-        columns=PENGADUAN_COLUMNS,
-    ).to_csv(files / "pengaduan_tambahan.csv", index=False)
+    kemlu = pd.read_json(files / "kemlu_lapor_diri.jsonl", lines=True, dtype=str).fillna("")
+    with_nik = bp[(bp["nik"].str.fullmatch(r"\d{16}")) & (bp["no_paspor"] != "")].iloc[0]
+    held = set(bp["nik"]) | set(bp["no_paspor"])
+    alone = kemlu[(kemlu["passport_no"] != "") & ~kemlu["passport_no"].isin(held)].iloc[0]
+    cases = {
+        "ADU-TEST-1": (with_nik["no_paspor"], f"bp2mi:{with_nik['id_sisko']}"),
+        "ADU-TEST-2": (alone["passport_no"], f"kemlu:{alone['registration_id']}"),
+    }
+    # valid NIKs no record holds: a real one's region and birth date, another sequence number
+    stem = with_nik["nik"][:12]
+    typos = iter(f"{stem}{n:04d}" for n in range(9999, 9000, -1) if f"{stem}{n:04d}" not in held)
+    rows = [
+        [case, "2024-02-01", next(typos), passport, "NAMA", "Malaysia", "KEKERASAN", "", "", "PROSES"]
+        for case, (passport, _) in cases.items()
+    ]
+    pd.DataFrame(rows, columns=PENGADUAN_COLUMNS).to_csv(files / "pengaduan_tambahan.csv", index=False)
     load_directory(files, graph, work_dir=tmp_path / "work", resolve=True)
-    concerned = graph.read(
-        "MATCH (:Case {id: 'CASE-ADU-TEST-1'})-[:CONCERNS]->(w:Worker) RETURN w.nik AS nik, w.passport_no AS passport"
-    )
-    assert concerned == [{"nik": row["nik"], "passport": row["no_paspor"]}]
+    for case, (_, record) in cases.items():
+        concerned = graph.read(
+            "MATCH (:Case {id: $case})-[:CONCERNS]->(w:Worker) "
+            "OPTIONAL MATCH (w)-[:REPORTED_IN]->(s:SourceRecord {id: $record}) RETURN w.id AS w, s.id AS s",
+            {"case": f"CASE-{case}", "record": record},
+        )
+        assert [r["s"] for r in concerned] == [record], case  # the Worker holding the passport's record

@@ -517,13 +517,14 @@ class Outcome:
             values = recs.loc[has, column]
             key = digest_series("W-", pd.Series(column, index=values.index), values)
             parts.append(pd.DataFrame({"key": key.to_numpy(), "worker": recs.loc[has, "worker"].to_numpy(object)}))
-        keys = pd.concat(parts, ignore_index=True)
-        keys = keys[~lookup.isin(keys["key"], recs["current"].unique())].drop_duplicates()
-        keys = keys[~keys["key"].duplicated(keep=False)]  # a key two people hold names neither
+        every = pd.concat(parts, ignore_index=True).drop_duplicates()
+        every = every[~every["key"].duplicated(keep=False)]  # a key two people hold names neither
+        keys = every[~lookup.isin(every["key"], recs["current"].unique())]
         named = keys.set_index("key")["worker"]
-        # a complaint's NIK that no record holds: its passport may name the person
+        # a complaint's NIK that no record holds: its passport may name the person (whether or not
+        # a record's Worker was keyed by that passport)
         c = self.complaints
-        person = c["alt"].map(named)
+        person = c["alt"].map(every.set_index("key")["worker"])
         c = c.assign(worker=person)[person.notna() & ~c["key"].isin(named.index)]
         c = c[~lookup.isin(c["key"], recs["current"].unique())].drop_duplicates(["key", "worker"])
         c = c[~c["key"].duplicated(keep=False)]
