@@ -43,10 +43,6 @@ def _open_engine() -> Engine:
     return engine.connect()
 
 
-def _pending(command: str, issue: int) -> NoReturn:
-    raise JejakError(f"`jejak {command}` is not built yet (issue #{issue})")
-
-
 # -- spine --------------------------------------------------------------------------------------
 @app.command()
 def init(reset: Annotated[bool, typer.Option(help="Delete every node first.")] = False) -> None:
@@ -116,7 +112,7 @@ def schema(
     elif ddl:
         statements = {"neo4j": ddl_mod.neo4j_ddl, "falkordb": ddl_mod.falkordb_ddl}.get(ddl)
         if statements is None:
-            raise JejakError(f"unknown engine {ddl!r}: use neo4j or falkordb")
+            raise InputError(f"unknown engine {ddl!r}: use neo4j or falkordb")
         for st in statements():
             print(st.text + (";" if ddl == "neo4j" else ""))
     else:
@@ -313,7 +309,7 @@ def flags(
     from queries import flags as rules_mod
 
     if fmt not in ("table", "csv", "json"):
-        raise JejakError(f"unknown format {fmt!r}: use table, csv or json")
+        raise InputError(f"unknown format {fmt!r}: use table, csv or json")
     with _open_engine() as eng:
         found = rules_mod.run_rules(eng, [rule] if rule else None)
         written = rules_mod.write_back(eng, found) if write_back else None

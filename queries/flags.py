@@ -51,7 +51,7 @@ from typing import Any
 
 from engine.base import Engine, Row
 from engine.cypher import Cypher, cypher
-from jejak.errors import JejakError
+from jejak.errors import InputError, JejakError
 from loaders.upgrade import is_current
 from queries.refs import mask_deep, mask_id, mask_value
 from reference.jobs import rules as load_rules
@@ -1276,7 +1276,7 @@ def run_rules(
     wanted = [r.upper() for r in rules] if rules else list(RULE_IDS)
     unknown = [r for r in wanted if r not in RULES]
     if unknown:
-        raise JejakError(f"unknown rule id(s) {', '.join(unknown)}: use {', '.join(RULE_IDS)}")
+        raise InputError(f"unknown rule id(s) {', '.join(unknown)}: use {', '.join(RULE_IDS)}")
     if scope is None and not is_current(engine):
         raise JejakError(
             "this graph was loaded by an earlier Jejak (placements without their source): run `jejak init`"

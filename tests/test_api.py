@@ -190,6 +190,7 @@ def test_unknown_malformed_and_ambiguous_refs(data_dir: Path, loaded: Engine, pe
         error(c.get("/search", params={"q": "!!!"}, headers=headers), 400, "bad_request")
         error(c.get("/stats/colour", headers=headers), 400, "bad_request")
         error(c.get("/flags", params={"label": "Nope"}, headers=headers), 400, "bad_request")
+        error(c.get("/stats/summary", params={"year": 2022}, headers=headers), 400, "bad_request")
         error(c.get("/no/such/route", headers=headers), 404, "not_found")
         error(c.post("/search", headers=headers), 405, "method_not_allowed")
 

@@ -136,6 +136,9 @@ def test_load_and_report_mistakes_are_bad_input(tmp_path: Path, dataset: Dataset
         (["load", str(dataset.files), "--mode", "fast"], "unknown mode 'fast'"),
         (["load", str(broken)], "kemlu_lapor_diri.jsonl"),
         (["report", "communities", "--out", "/proc/jejak-report"], "cannot write the report to /proc/jejak-report"),
+        (["flags", "--rule", "R99"], "unknown rule id(s) R99"),
+        (["flags", "--format", "xml"], "unknown format 'xml'"),
+        (["schema", "--ddl", "mysql"], "unknown engine 'mysql'"),
     ]
     for args, needle in cases:
         done = jejak(*args, env=env)

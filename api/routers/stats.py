@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from api.deps import AccessDep, EngineDep
 from api.errors import error_responses
+from jejak.errors import InputError
 from queries import stats
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
@@ -30,8 +31,12 @@ def by_dimension(
     source: Annotated[Literal["bp2mi", "kemnaker", "kemlu"] | None, Query()] = None,
     limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
 ) -> dict[str, Any]:
-    """Whole-graph counts: seconds at national scale."""
+    """Whole-graph counts: seconds at national scale. The summary is of the whole graph: it takes
+    no filter (a filtered total is any dimension's items added up)."""
     if dimension == "summary":
+        given = [k for k, v in (("status", status), ("year", year), ("country", country), ("source", source)) if v]
+        if given or limit is not None:
+            raise InputError(f"the summary takes no filter ({', '.join(given) or 'limit'}): ask for a dimension")
         return access.answer("stats", stats.summary(eng))
     rows = stats.counts(eng, dimension, status=status, year=year, country=country, source=source, limit=limit)
     return access.answer("stats", {"by": dimension, "items": rows})
