@@ -175,6 +175,7 @@ def search(
         wanted = tuple(label for label in wanted if SCHEMA.node(label).fulltext[0] not in refs.personal_fields(label))
     every = set(wanted) == set(FULLTEXT_LABELS)
     wanted_norm = _norm(text)
+    words = set(wanted_norm.split())
     forms = exact_forms(text)
     hits: dict[tuple[str, str], dict[str, Any]] = {}
 
@@ -187,7 +188,6 @@ def search(
                 continue
             name = node.get("text") or node.get("name")
             names = {_norm(name), _norm(node.get("name_norm"))}
-            words = set(wanted_norm.split())
             hits[key] = {
                 "label": row["label"],
                 "id": node["id"],

@@ -276,10 +276,15 @@ def _record_workers(engine: Engine, records: Iterable[str]) -> list[Candidate]:
 PERSONAL_LOOKUPS = {"nik": "nik", "passport": "passport_no", "phone": "phone"}
 
 
+def may_look_up(kind: str, role: str) -> bool:
+    """Whether ``role`` may find someone by this kind of identifier: only if it sees it unmasked."""
+    field = PERSONAL_LOOKUPS.get(kind)
+    return field is None or mask_value(field, "x", role) == "x"
+
+
 def check_lookup(kind: str, role: str) -> None:
     """Refuse a look-up by a personal identifier to a role that sees that identifier masked."""
-    field = PERSONAL_LOOKUPS.get(kind)
-    if field is not None and mask_value(field, "x", role) != "x":
+    if not may_look_up(kind, role):
         raise Forbidden(
             f"looking someone up by {kind} needs the investigator role: the {role} role sees {kind} "
             "masked (search by name, or use the Jejak id)"
@@ -405,7 +410,7 @@ def resolve_entity(
         else:
             by_id("Phone", phone)
     passport = _PASSPORT.match(compact) is not None and not compact.isdigit()
-    if passport and role == "investigator":
+    if passport and may_look_up("passport", role):
         by_id("Passport", compact)
     if not candidates and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9./\-_ ]{2,60}", text):
         for row in engine.read(NODES_BY_RECORD, {"records": [f"{s}:{text}" for s in known_sources()]}):

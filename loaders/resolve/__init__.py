@@ -583,12 +583,13 @@ def _decide(
     Workers). None when nothing needs doing."""
     report, folder, progress, lap = run.report, run.folder, run.progress, run.lap
     progress.start("read records", None)
-    records, _ = load_features(work_dir, folder / "features")
+    records = load_features(work_dir, folder / "features")
     records = _ids_as_objects(records, ("record_id", "loader_id", "nik", "passport"))
     progress.done()
     lap("features")
     report.records = len(records)
-    decision_rows = read_decisions(engine) if engine is not None else []
+    every_decision = read_decisions(engine, withdrawn=True) if engine is not None else []
+    decision_rows = [d for d in every_decision if not d["withdrawn_at"]]
     decisions = _as_decisions(decision_rows)
     decision_ids = [d["id"] for d in decision_rows]
     report.decisions = len(decision_ids)
@@ -638,7 +639,7 @@ def _decide(
         new_niks = set(records.loc[records["record_id"].isin(new_set), "nik"].dropna())
         touched |= set(records.loc[records["nik"].isin(new_niks), "record_id"])
         if decision_ids != state.decisions:  # a decision made or withdrawn: its records are decided again
-            for d in read_decisions(engine, withdrawn=True) if engine is not None else decision_rows:
+            for d in every_decision:
                 touched |= set(d["a_records"] or []) | set(d["b_records"] or [])
         old = state.records[["record_id", "worker"]]
         hit = set(old.loc[old["record_id"].isin(touched), "worker"])
